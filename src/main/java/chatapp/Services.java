@@ -1,0 +1,59 @@
+package chatapp;
+
+import chatapp.chat.http.ChatHttpVerticle;
+import chatapp.chat.ingest.MessageProducerVerticle;
+import chatapp.chat.pipeline.ChatConsumerVerticle;
+import chatapp.chat.pipeline.KafkaSettings;
+import chatapp.chat.store.Cql;
+import chatapp.chat.store.Schema;
+import chatapp.chat.store.ScyllaWriterVerticle;
+import chatapp.notification.NotificationServerVerticle;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/** Deploys the services, in dependency order: each step starts once the one before it is up. */
+public final class Services {
+
+  public static final String CHAT = "chat";
+  public static final String NOTIFICATION = "notification";
+  public static final Set<String> ALL = Set.of(CHAT, NOTIFICATION);
+
+  private Services() {
+  }
+
+  public static Future<Void> deploy(Vertx vertx, JsonObject config, Set<String> which) {
+    Future<Void> chain = Future.succeededFuture();
+    if (which.contains(NOTIFICATION)) {
+      chain = chain.compose(v -> deploy(vertx, new NotificationServerVerticle(), config));
+    }
+    if (which.contains(CHAT)) {
+      chain = chain.compose(v -> deployChat(vertx, config));
+    }
+    return chain;
+  }
+
+  private static Future<Void> deployChat(Vertx vertx, JsonObject config) {
+    CassandraClient cql = Cql.client(vertx, config.getJsonObject("cql"));
+    // The schema and the topic exist before anything reads or writes them.
+    return Schema.ensure(cql, config.getJsonObject("cql"))
+      .eventually(cql::close)
+      .compose(v -> KafkaSettings.ensureTopic(vertx, config.getJsonObject("kafka")))
+      // The writer listens before the consumer polls, the producer before the gateway accepts.
+      .compose(v -> deploy(vertx, new ScyllaWriterVerticle(), config))
+      .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))
+      .compose(v -> deploy(vertx, new MessageProducerVerticle(), config))
+      .compose(v -> deploy(vertx, new ChatHttpVerticle(), config));
+  }
+
+  private static Future<Void> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
+      .recover(e -> Future.failedFuture(new IllegalStateException(
+        verticle.getClass().getSimpleName() + " failed to start: " + e.getMessage(), e)))
+      .mapEmpty();
+  }
+}

@@ -1,0 +1,56 @@
+package chatapp.chat.pipeline;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.List;
+import java.util.Map;
+
+/** Client settings derived from the {@code kafka} configuration slice, in one place for every client. */
+public final class KafkaSettings {
+
+  private KafkaSettings() {
+  }
+
+  /** An idempotent producer with acks=all: an acknowledged record is on every in-sync replica, once. */
+  public static Map<String, String> producer(JsonObject kafka) {
+    return Map.of(
+      "bootstrap.servers", kafka.getString("bootstrapServers"),
+      "key.serializer", "org.apache.kafka.common.serialization.StringSerializer",
+      "value.serializer", "org.apache.kafka.common.serialization.StringSerializer",
+      "acks", "all",
+      "enable.idempotence", "true",
+      "linger.ms", "1");
+  }
+
+  /** Manual commits only: an offset is committed after its message is stored, never before. */
+  public static Map<String, String> consumer(JsonObject kafka) {
+    return Map.of(
+      "bootstrap.servers", kafka.getString("bootstrapServers"),
+      "group.id", kafka.getString("consumerGroup"),
+      "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+      "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+      "enable.auto.commit", "false",
+      "auto.offset.reset", "earliest",
+      "max.poll.records", "500");
+  }
+
+  public static Map<String, String> admin(JsonObject kafka) {
+    return Map.of("bootstrap.servers", kafka.getString("bootstrapServers"));
+  }
+
+  /** Creates the chat topic with the configured partitions unless it exists (any node may call it). */
+  public static Future<Void> ensureTopic(Vertx vertx, JsonObject kafka) {
+    KafkaAdminClient admin = KafkaAdminClient.create(vertx, admin(kafka));
+    NewTopic topic = new NewTopic(kafka.getString("topic"), kafka.getInteger("partitions"),
+      kafka.getInteger("replicationFactor").shortValue());
+    return admin.createTopics(List.of(topic))
+      .recover(e -> e instanceof TopicExistsException || e.getCause() instanceof TopicExistsException
+        ? Future.succeededFuture() : Future.failedFuture(e))
+      .eventually(admin::close);
+  }
+}

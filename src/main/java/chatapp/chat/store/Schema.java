@@ -1,0 +1,44 @@
+package chatapp.chat.store;
+
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Creates the keyspace and tables if they are missing. Every statement is IF NOT EXISTS, so any
+ * node may run it at any start, and it is plain CQL that both ScyllaDB and Cassandra accept.
+ */
+public final class Schema {
+
+  private static final Logger log = LoggerFactory.getLogger(Schema.class);
+
+  private Schema() {
+  }
+
+  public static Future<Void> ensure(CassandraClient client, JsonObject cql) {
+    String ks = cql.getString("keyspace");
+    String strategy = cql.getString("replicationStrategy");
+    int factor = cql.getInteger("replicationFactor");
+    String replication = "SimpleStrategy".equals(strategy)
+      ? "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}"
+      // NetworkTopologyStrategy: the same factor in the local datacenter.
+      : "{'class': '" + strategy + "', '" + cql.getString("localDatacenter") + "': " + factor + "}";
+    List<String> statements = List.of(
+      "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + replication,
+      // One partition per room and time bucket keeps partitions bounded however long a room lives;
+      // newest first because every read (history, recovery) starts from the newest end.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".messages_by_room ("
+        + " room_id text, bucket int, message_id timeuuid, sender_id text, body text,"
+        + " PRIMARY KEY ((room_id, bucket), message_id))"
+        + " WITH CLUSTERING ORDER BY (message_id DESC)");
+    Future<Void> chain = Future.succeededFuture();
+    for (String statement : statements) {
+      chain = chain.compose(v -> client.execute(statement)).mapEmpty();
+    }
+    return chain.onSuccess(v -> log.info("CQL schema ready in keyspace {}", ks));
+  }
+}

@@ -1,0 +1,164 @@
+package chatapp.devstack;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * The embedded default: a real Kafka broker and a real Cassandra node, each in a JVM of its own
+ * with a classpath of its own, data under one directory (default .devstack), for running the chat
+ * system with no external Kafka or CQL database configured. It registers no shutdown hook: the
+ * caller decides when the engines stop relative to its own services.
+ */
+public final class DevStack implements AutoCloseable {
+  private final String host;
+  private final KafkaEngine kafka;
+  private final CassandraEngine cassandra;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DevStack(String host, KafkaEngine kafka, CassandraEngine cassandra) {
+    this.host = host;
+    this.kafka = kafka;
+    this.cassandra = cassandra;
+  }
+
+  /**
+   * Starts Kafka and Cassandra in parallel, blocking until both accept connections. On any failure
+   * stops whatever it started and throws an exception naming the part and why.
+   */
+  public static DevStack start(JsonObject config) throws DevStackException {
+    JsonObject k = config.getJsonObject("kafka", new JsonObject());
+    JsonObject c = config.getJsonObject("cassandra", new JsonObject());
+    String host = config.getString("host", "127.0.0.1");
+    Path dir = Path.of(config.getString("dir", ".devstack")).toAbsolutePath().normalize();
+    DevStack stack = new DevStack(host,
+        new KafkaEngine(dir, host, k.getInteger("port", 9092), k.getInteger("controllerPort", 9093),
+            k.getString("heap", "512m")),
+        new CassandraEngine(dir, host, c.getInteger("nativePort", 9042), c.getInteger("storagePort", 7000),
+            c.getString("heap", "1g"), c.getString("initialHeap", "256m")));
+    try {
+      Files.createDirectories(dir);
+      Files.delete(Files.createTempFile(dir, ".write-test", ".tmp"));
+    } catch (IOException e) {
+      throw new DevStackException("devstack: data directory " + dir + " cannot be written: " + e, e);
+    }
+    try {
+      // Leftovers first: an orphaned engine from a killed run holds the very ports checked next.
+      stack.kafka.process.stopLeftover();
+      stack.cassandra.process.stopLeftover();
+      stack.checkPorts();
+      stack.kafka.process.rotateLog();
+      stack.cassandra.process.rotateLog();
+    } catch (IOException e) {
+      throw new DevStackException("devstack: cannot prepare " + dir + ": " + e, e);
+    }
+    System.out.println("devstack: data in " + dir);
+    long t0 = System.nanoTime();
+    stack.startBoth();
+    System.out.printf("devstack: Kafka and Cassandra ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    return stack;
+  }
+
+  /** Every port is checked before anything starts, so a clash starts nothing. */
+  private void checkPorts() throws DevStackException {
+    Map<Integer, String> seen = new HashMap<>();
+    for (var e : List.of(Map.entry("Kafka", kafka.ports()), Map.entry("Cassandra", cassandra.ports()))) {
+      for (int port : e.getValue()) {
+        String other = seen.put(port, e.getKey());
+        if (other != null) {
+          throw new DevStackException(e.getKey() + ": port " + port + " is also configured for " + other);
+        }
+        if (!EngineProcess.canBind(host, port)) {
+          throw new DevStackException(e.getKey() + ": port " + host + ":" + port + " is already in use");
+        }
+      }
+    }
+  }
+
+  private interface Start {
+    void run() throws Exception;
+  }
+
+  private void startBoth() throws DevStackException {
+    AtomicReference<Throwable> first = new AtomicReference<>();
+    CompletableFuture<?>[] starts = Stream.<Start>of(kafka::start, cassandra::start)
+        .map(s -> CompletableFuture.runAsync(() -> {
+          try {
+            s.run();
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        }, r -> daemon(r, "devstack-start").start()).whenComplete((v, e) -> {
+          // The first failure stops the other engine at once rather than after its own start.
+          if (e != null && first.compareAndSet(null, e instanceof CompletionException ? e.getCause() : e)) {
+            stopBoth();
+          }
+        }))
+        .toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(starts).join();
+    } catch (CompletionException ignored) {
+      // reported through first
+    }
+    Throwable failure = first.get();
+    if (failure != null) {
+      stopBoth();
+      closed.set(true);
+      throw failure instanceof DevStackException d ? d
+          : new DevStackException("devstack: start failed: " + failure, failure);
+    }
+  }
+
+  public String kafkaBootstrap() {
+    return host + ":" + kafka.port;
+  }
+
+  public String cassandraContactPoint() {
+    return host + ":" + cassandra.nativePort;
+  }
+
+  public String cassandraDatacenter() {
+    return CassandraEngine.DATACENTER;
+  }
+
+  /** The engine JVMs, Kafka first; empty once closed. */
+  public List<ProcessHandle> processes() {
+    return Stream.of(kafka.process.handle(), cassandra.process.handle())
+        .flatMap(Optional::stream).filter(ProcessHandle::isAlive).toList();
+  }
+
+  /** Idempotent: SIGTERM to both engines at once, SIGKILL to one still alive after 15 s. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    System.out.println("devstack: stopping Kafka and Cassandra ...");
+    long t0 = System.nanoTime();
+    stopBoth();
+    System.out.printf("devstack: stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  private void stopBoth() {
+    CompletableFuture.allOf(
+        CompletableFuture.runAsync(kafka.process::stop, r -> daemon(r, "devstack-stop").start()),
+        CompletableFuture.runAsync(cassandra.process::stop, r -> daemon(r, "devstack-stop").start())).join();
+  }
+
+  // Daemon threads: a hung engine must never keep the caller's JVM from exiting.
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

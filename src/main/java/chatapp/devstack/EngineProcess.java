@@ -1,0 +1,214 @@
+package chatapp.devstack;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engine JVM: launched on our own java with the engine's classpath, its output in
+ * &lt;dir&gt;/logs/&lt;id&gt;.log, its pid in &lt;dir&gt;/&lt;id&gt;.pid, ready once its port accepts a
+ * connection. A marker system property on its command line lets a later run recognise (and stop)
+ * an engine orphaned by a parent that was killed without a chance to stop it.
+ */
+final class EngineProcess {
+  private static final Logger log = LoggerFactory.getLogger(EngineProcess.class);
+  private static final Duration GRACE = Duration.ofSeconds(15);
+
+  final String name;
+  private final String id;
+  private final Path stackDir;
+  private final String host;
+  private final int port;
+  final Path logFile;
+  private final Path pidFile;
+  final String marker;
+  private Process process;
+  private boolean stopped;
+
+  EngineProcess(String name, String id, Path stackDir, String host, int port) {
+    this.name = name;
+    this.id = id;
+    this.stackDir = stackDir;
+    this.host = host;
+    this.port = port;
+    this.logFile = stackDir.resolve("logs").resolve(id + ".log");
+    this.pidFile = stackDir.resolve(id + ".pid");
+    this.marker = "-Dchatapp.engine=" + id + ":" + stackDir;
+  }
+
+  /** Stops an engine left by an earlier run on this directory whose owner has died. */
+  void stopLeftover() throws DevStackException, IOException {
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    Optional<ProcessHandle> engine = ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
+        .filter(h -> h.isAlive() && h.info().arguments().map(a -> Arrays.asList(a).contains(marker)).orElse(false));
+    if (engine.isPresent()) {
+      long owner = lines.size() > 1 ? Long.parseLong(lines.get(1).trim()) : -1;
+      // An orphan is re-parented (to init or a subreaper); a live owner is still its parent.
+      if (engine.get().parent().map(p -> p.pid() == owner && p.isAlive()).orElse(false)) {
+        throw new DevStackException(name + ": already running (pid " + engine.get().pid()
+            + ") for process " + owner + " on the same directory " + stackDir);
+      }
+      System.out.println("devstack: stopping " + name + " left over from an earlier run (pid " + engine.get().pid() + ")");
+      terminate(engine.get());
+    }
+    Files.deleteIfExists(pidFile);
+  }
+
+  /** Keeps the previous run's log as .log.1, so the log shows this run only. */
+  void rotateLog() throws IOException {
+    Files.createDirectories(logFile.getParent());
+    if (Files.exists(logFile)) {
+      Files.move(logFile, logFile.resolveSibling(id + ".log.1"), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Runs a one-shot tool of the engine (storage formatting) to completion, output to the log. */
+  void runTool(String classpath, List<String> jvmArgs, String mainClass, List<String> args)
+      throws DevStackException, IOException, InterruptedException {
+    Process tool = builder(classpath, jvmArgs, mainClass, args).start();
+    if (!tool.waitFor(2, TimeUnit.MINUTES) || tool.exitValue() != 0) {
+      tool.destroyForcibly();
+      throw new DevStackException(name + ": " + mainClass + " " + String.join(" ", args) + " failed; last lines of "
+          + logFile + ":\n" + tail(logFile, 20));
+    }
+  }
+
+  synchronized void start(String classpath, List<String> jvmArgs, String mainClass, List<String> args)
+      throws DevStackException, IOException {
+    if (stopped) {
+      throw new DevStackException(name + ": start cancelled");
+    }
+    List<String> all = new ArrayList<>(jvmArgs);
+    all.add(0, marker);
+    process = builder(classpath, all, mainClass, args).start();
+    Files.writeString(pidFile, process.pid() + "\n" + ProcessHandle.current().pid() + "\n");
+    log.debug("{} started as pid {}", name, process.pid());
+  }
+
+  /** The classpath travels in the environment: command lines stay short and readable in ps. */
+  private ProcessBuilder builder(String classpath, List<String> jvmArgs, String mainClass, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(Redirect.appendTo(logFile.toFile())).redirectInput(Redirect.from(nullFile()));
+    pb.environment().put("CLASSPATH", classpath);
+    log.debug("{}: {}", name, cmd);
+    return pb;
+  }
+
+  void awaitReady(Duration timeout) throws DevStackException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Process p;
+      synchronized (this) {
+        p = process;
+        if (stopped) {
+          throw new DevStackException(name + ": start cancelled");
+        }
+      }
+      if (!p.isAlive()) {
+        throw new DevStackException(name + ": exited with code " + p.exitValue() + " before accepting connections on "
+            + host + ":" + port + "; last lines of " + logFile + ":\n" + tail(logFile, 20));
+      }
+      if (canConnect(host, port)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        stop();
+        throw new DevStackException(name + ": not accepting connections on " + host + ":" + port + " after "
+            + timeout.toSeconds() + " s; last lines of " + logFile + ":\n" + tail(logFile, 20));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  synchronized Optional<ProcessHandle> handle() {
+    return Optional.ofNullable(process).map(Process::toHandle);
+  }
+
+  /** SIGTERM (the engine's own shutdown hook flushes and closes), then SIGKILL after a grace period. */
+  void stop() {
+    Process p;
+    synchronized (this) {
+      stopped = true;
+      p = process;
+    }
+    if (p != null) {
+      terminate(p.toHandle());
+      try {
+        Files.deleteIfExists(pidFile);
+      } catch (IOException e) {
+        log.debug("cannot delete {}", pidFile, e);
+      }
+    }
+  }
+
+  private void terminate(ProcessHandle h) {
+    h.destroy();
+    try {
+      h.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException | InterruptedException e) {
+      System.out.println("devstack: " + name + " did not stop within " + GRACE.toSeconds() + " s; killing it");
+      h.destroyForcibly();
+      h.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> h).join();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static boolean canConnect(String host, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Free as a server would see it: with SO_REUSEADDR, so sockets in TIME_WAIT do not count. */
+  static boolean canBind(String host, int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(host, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Arrays.asList(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n"));
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static java.io.File nullFile() {
+    return new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null");
+  }
+}

@@ -1,0 +1,65 @@
+package chatapp.testing;
+
+import chatapp.config.AppConfig;
+import chatapp.devstack.DevStack;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The shipped configuration, pointed at the shared test stack, with free ports and a fresh topic
+ * and consumer group per call so test classes never read each other's messages.
+ */
+public final class TestConfig {
+
+  private TestConfig() {
+  }
+
+  public static JsonObject fileConfig() {
+    try {
+      return new JsonObject(Files.readString(Path.of(AppConfig.DEFAULT_FILE)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A config for one test class; {@code overrides} use the environment-variable names. */
+  public static JsonObject create(Map<String, String> overrides) {
+    DevStack stack = SharedStack.get();
+    int grpcPort = freePort();
+    String unique = UUID.randomUUID().toString().substring(0, 8);
+    Map<String, String> env = new HashMap<>(Map.of(
+      "KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrap(),
+      "KAFKA_TOPIC", "chat.messages." + unique,
+      "KAFKA_CONSUMER_GROUP", "chat-store-" + unique,
+      "CQL_CONTACT_POINTS", stack.cassandraContactPoint(),
+      "CQL_LOCAL_DATACENTER", stack.cassandraDatacenter(),
+      "HTTP_HOST", "127.0.0.1",
+      "HTTP_PORT", String.valueOf(freePort()),
+      "GRPC_HOST", "127.0.0.1",
+      "GRPC_PORT", String.valueOf(grpcPort),
+      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + grpcPort));
+    env.put("CQL_KEYSPACE", "chat_test");
+    env.putAll(overrides);
+    return AppConfig.withOverrides(fileConfig(), env);
+  }
+
+  public static JsonObject create() {
+    return create(Map.of());
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
