@@ -1,9 +1,11 @@
 package chatapp;
 
+import chatapp.chat.fanout.FanoutVerticle;
 import chatapp.chat.http.ChatHttpVerticle;
 import chatapp.chat.ingest.MessageProducerVerticle;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.pipeline.KafkaSettings;
+import chatapp.chat.presence.PresenceVerticle;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.Schema;
 import chatapp.chat.store.ScyllaWriterVerticle;
@@ -45,6 +47,8 @@ public final class Services {
       .compose(v -> KafkaSettings.ensureTopic(vertx, config.getJsonObject("kafka")))
       // The writer listens before the consumer polls, the producer before the gateway accepts.
       .compose(v -> deploy(vertx, new ScyllaWriterVerticle(), config))
+      .compose(v -> deploy(vertx, new PresenceVerticle(), config))
+      .compose(v -> deploy(vertx, new FanoutVerticle(), config))
       .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))
       .compose(v -> deploy(vertx, new MessageProducerVerticle(), config))
       .compose(v -> deploy(vertx, new ChatHttpVerticle(), config));

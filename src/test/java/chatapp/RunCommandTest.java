@@ -53,7 +53,7 @@ class RunCommandTest {
   }
 
   /** Starts Main and returns once it printed {@code until} or exited. */
-  private static Run start(Map<String, String> env, String until) throws Exception {
+  private Run start(Map<String, String> env, String until) throws Exception {
     List<String> command = new ArrayList<>(List.of(
       ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path")));
     if (System.getProperty("maven.home") != null) {
@@ -63,6 +63,7 @@ class RunCommandTest {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();
+    started.add(p);
     List<String> output = new ArrayList<>();
     // Every JVM Main ever started, noted at each line it prints: a failed run stops them quickly.
     java.util.Set<ProcessHandle> engines = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -104,6 +105,17 @@ class RunCommandTest {
       } catch (IOException e) {
         throw new AssertionError(key + " " + port + " is still bound", e);
       }
+    }
+  }
+
+  /** A run that outlives its test (a failed assertion) must not outlive the test JVM's patience. */
+  private final List<Process> started = new ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void killLeftovers() {
+    for (Process p : started) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
     }
   }
 

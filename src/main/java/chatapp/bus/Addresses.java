@@ -2,18 +2,44 @@ package chatapp.bus;
 
 /**
  * Every event-bus address, declared once. Addresses under {@link #BRIDGE_PREFIX} are the only ones
- * the socket bridge may ever expose; everything else is internal to the services.
+ * a bridge (SockJS or TCP) may ever expose; everything else is internal to the services.
  */
 public final class Addresses {
 
   /** Prefix of every address a browser or bot may reach through a bridge. */
   public static final String BRIDGE_PREFIX = "chat.client.";
 
-  /** Request-reply: a {@link ChatMessage} draft to validate and produce to Kafka; replies with id and time. */
+  /** Request-reply: a message draft {roomId, senderId, body} to validate and produce to Kafka; replies {messageId, sentAt}. */
   public static final String SEND = "chat.internal.send";
   /** Request-reply: a {@link ChatMessage} consumed from Kafka, to store; replies once it is stored. */
   public static final String STORE = "chat.internal.store";
+  /**
+   * Send: a room's offline members for one stored message, for the gRPC notifier:
+   * {roomId, messageId, senderId, preview, userIds: [...]}.
+   */
+  public static final String NOTIFY_OFFLINE = "chat.internal.notify.offline";
+  /** Publish: a user's presence changed on this node: {userId, status: "connected" | "disconnected"}. */
+  public static final String PRESENCE_CHANGED = "chat.internal.presence.changed";
+
+  /** Request-reply, node-local: a socket of {userId, socketId} was authenticated on this node. */
+  public static final String PRESENCE_CONNECT = "chat.internal.presence.connect";
+  /** Request-reply, node-local: a socket of {userId, socketId} closed on this node. */
+  public static final String PRESENCE_DISCONNECT = "chat.internal.presence.disconnect";
+  /** Request-reply, node-local: replies {userIds: [...]} of the users with a socket on this node. */
+  public static final String PRESENCE_LOCAL = "chat.internal.presence.local";
+  /** Request-reply: a stored {@link ChatMessage} to publish to its room and hand its offline members to the notifier. */
+  public static final String FANOUT = "chat.internal.fanout";
 
   private Addresses() {
+  }
+
+  /** Where a room's live traffic (messages, joins, leaves) is published to its members' sockets. */
+  public static String room(String roomId) {
+    return BRIDGE_PREFIX + "room." + roomId;
+  }
+
+  /** Where one user's own traffic (notifications, recovery answers) is published to his sockets. */
+  public static String user(String userId) {
+    return BRIDGE_PREFIX + "user." + userId;
   }
 }

@@ -28,11 +28,15 @@ public final class SharedStack implements BeforeAllCallback {
       throw failure;
     }
     if (stack == null) {
+      // CHAT_TEST_STACK=N moves the stack to its own ports and data, so two checkouts (or two
+      // engineers on one machine) can run their tests at the same time.
+      int slot = Integer.parseInt(System.getenv().getOrDefault("CHAT_TEST_STACK", "0"));
+      int shift = slot * 100;
       JsonObject config = new JsonObject()
-          .put("dir", ".devstack/test")
+          .put("dir", slot == 0 ? ".devstack/test" : ".devstack/test-" + slot)
           .put("host", "127.0.0.1")
-          .put("kafka", new JsonObject().put("port", 19092).put("controllerPort", 19093))
-          .put("cassandra", new JsonObject().put("nativePort", 19042).put("storagePort", 17000));
+          .put("kafka", new JsonObject().put("port", 19092 + shift).put("controllerPort", 19093 + shift))
+          .put("cassandra", new JsonObject().put("nativePort", 19042 + shift).put("storagePort", 17000 + shift));
       try {
         stack = DevStack.start(config);
       } catch (DevStackException e) {

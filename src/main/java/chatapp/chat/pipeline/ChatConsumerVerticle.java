@@ -13,6 +13,8 @@ import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +26,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Consumes the chat topic and hands each record to the writer on {@link Addresses#STORE}.
+ * Consumes the chat topic; each record goes to the writer ({@link Addresses#STORE}), then to the
+ * fan-out ({@link Addresses#FANOUT}).
  * Within a partition records are handled one after another, so a room's order holds; partitions of
  * one poll proceed side by side. Offsets are committed only after every record of the poll is
- * stored: a crash replays at most one poll, and the writer's upsert makes the replay harmless.
+ * stored and published: a crash replays at most one poll, and the writer's upsert makes the replay harmless.
  */
 public class ChatConsumerVerticle extends VerticleBase {
 
@@ -35,12 +38,16 @@ public class ChatConsumerVerticle extends VerticleBase {
   private static final long MAX_BACKOFF_MS = 5_000;
 
   private KafkaConsumer<String, String> consumer;
+  private KafkaProducer<String, String> deadLetters;
+  private String deadLetterTopic;
   private boolean running;
 
   @Override
   public Future<?> start() {
     JsonObject kafka = config().getJsonObject("kafka");
     consumer = KafkaConsumer.create(vertx, KafkaSettings.consumer(kafka));
+    deadLetters = KafkaProducer.createShared(vertx, "chat-dead-letters", KafkaSettings.producer(kafka));
+    deadLetterTopic = kafka.getString("deadLetterTopic");
     running = true;
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
@@ -73,7 +80,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     byPartition.forEach((tp, list) -> {
       Future<Void> chain = Future.succeededFuture();
       for (KafkaConsumerRecord<String, String> r : list) {
-        chain = chain.compose(v -> storeWithRetry(r, 0));
+        chain = chain.compose(v -> process(r));
       }
       partitions.add(chain);
       offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, ""));
@@ -81,38 +88,54 @@ public class ChatConsumerVerticle extends VerticleBase {
     return Future.all(partitions).compose(v -> consumer.commit(offsets)).mapEmpty();
   }
 
-  /** Retries a failing store with capped exponential backoff and jitter; never skips a storable record. */
-  private Future<Void> storeWithRetry(KafkaConsumerRecord<String, String> r, int attempt) {
+  /**
+   * One record: store it, then publish it (fan-out), each retried with capped backoff until it
+   * succeeds, so nothing storable is skipped. A record that can never be stored is parked on the
+   * dead-letter topic with its origin, and the partition moves on.
+   */
+  private Future<Void> process(KafkaConsumerRecord<String, String> r) {
     JsonObject value;
     try {
       value = new JsonObject(r.value());
     } catch (DecodeException | NullPointerException e) {
-      log.error("unreadable record topic={} partition={} offset={} skipped: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-      return Future.succeededFuture();
+      return park(r, "unreadable JSON: " + e.getMessage());
     }
-    return vertx.eventBus().<Void>request(Addresses.STORE, value, new DeliveryOptions().setSendTimeout(10_000))
+    return withRetry(r, Addresses.STORE, value, 0)
+      .compose(stored -> withRetry(r, Addresses.FANOUT, value, 0))
+      .recover(e -> ScyllaWriterVerticle.isPermanent(e) ? park(r, e.getMessage()) : Future.failedFuture(e));
+  }
+
+  private Future<Void> withRetry(KafkaConsumerRecord<String, String> r, String address, JsonObject value, int attempt) {
+    return vertx.eventBus().<Void>request(address, value, new DeliveryOptions().setSendTimeout(10_000))
       .<Void>mapEmpty()
       .recover(e -> {
-        if (ScyllaWriterVerticle.isPermanent(e)) {
-          log.error("unstorable record topic={} partition={} offset={} skipped: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-          return Future.succeededFuture();
-        }
-        if (!running) {
+        if (ScyllaWriterVerticle.isPermanent(e) || !running) {
           return Future.failedFuture(e);
         }
         long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
         long delay = backoff / 2 + (long) (Math.random() * backoff / 2);
-        log.warn("store failed topic={} partition={} offset={} attempt={}, retrying in {} ms: {}",
-          r.topic(), r.partition(), r.offset(), attempt + 1, delay, e.getMessage());
+        log.warn("{} failed topic={} partition={} offset={} attempt={}, retrying in {} ms: {}",
+          address, r.topic(), r.partition(), r.offset(), attempt + 1, delay, e.getMessage());
         Promise<Void> retried = Promise.promise();
-        vertx.setTimer(delay, t -> storeWithRetry(r, attempt + 1).onComplete(retried));
+        vertx.setTimer(delay, t -> withRetry(r, address, value, attempt + 1).onComplete(retried));
         return retried.future();
       });
+  }
+
+  /** Parks a record that can never be stored on the dead-letter topic, with where it came from and why. */
+  private Future<Void> park(KafkaConsumerRecord<String, String> r, String reason) {
+    log.error("parking record topic={} partition={} offset={} on {}: {}", r.topic(), r.partition(), r.offset(), deadLetterTopic, reason);
+    KafkaProducerRecord<String, String> dead = KafkaProducerRecord.create(deadLetterTopic, r.key(), r.value());
+    dead.addHeader("origin.topic", r.topic())
+      .addHeader("origin.partition", String.valueOf(r.partition()))
+      .addHeader("origin.offset", String.valueOf(r.offset()))
+      .addHeader("reason", reason == null ? "unknown" : reason);
+    return deadLetters.send(dead).mapEmpty();
   }
 
   @Override
   public Future<?> stop() {
     running = false;
-    return consumer.close();
+    return consumer.close().eventually(() -> deadLetters.close());
   }
 }

@@ -43,11 +43,15 @@ public final class KafkaSettings {
     return Map.of("bootstrap.servers", kafka.getString("bootstrapServers"));
   }
 
-  /** Creates the chat topic with the configured partitions unless it exists (any node may call it). */
+  /** Creates the chat topic and its dead-letter topic unless they exist (any node may call it). */
   public static Future<Void> ensureTopic(Vertx vertx, JsonObject kafka) {
+    return ensure(vertx, kafka, kafka.getString("topic"), kafka.getInteger("partitions"))
+      .compose(v -> ensure(vertx, kafka, kafka.getString("deadLetterTopic"), 1));
+  }
+
+  private static Future<Void> ensure(Vertx vertx, JsonObject kafka, String name, int partitions) {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, admin(kafka));
-    NewTopic topic = new NewTopic(kafka.getString("topic"), kafka.getInteger("partitions"),
-      kafka.getInteger("replicationFactor").shortValue());
+    NewTopic topic = new NewTopic(name, partitions, kafka.getInteger("replicationFactor").shortValue());
     return admin.createTopics(List.of(topic))
       .recover(e -> e instanceof TopicExistsException || e.getCause() instanceof TopicExistsException
         ? Future.succeededFuture() : Future.failedFuture(e))

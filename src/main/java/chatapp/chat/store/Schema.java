@@ -34,7 +34,20 @@ public final class Schema {
       "CREATE TABLE IF NOT EXISTS " + ks + ".messages_by_room ("
         + " room_id text, bucket int, message_id timeuuid, sender_id text, body text,"
         + " PRIMARY KEY ((room_id, bucket), message_id))"
-        + " WITH CLUSTERING ORDER BY (message_id DESC)");
+        + " WITH CLUSTERING ORDER BY (message_id DESC)",
+      // Which buckets of a room hold messages, newest first: history walks only those, so a room
+      // quiet for a year costs one small read instead of 365 empty ones. One row per bucket.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".buckets_by_room ("
+        + " room_id text, bucket int, PRIMARY KEY (room_id, bucket))"
+        + " WITH CLUSTERING ORDER BY (bucket DESC)",
+      "CREATE TABLE IF NOT EXISTS " + ks + ".rooms ("
+        + " room_id text PRIMARY KEY, name text, created_by text, created_at timestamp)",
+      // Membership is read both ways (a room's members, a user's rooms): one table per query,
+      // written together, as CQL has no joins.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".members_by_room ("
+        + " room_id text, user_id text, joined_at timestamp, PRIMARY KEY (room_id, user_id))",
+      "CREATE TABLE IF NOT EXISTS " + ks + ".rooms_by_user ("
+        + " user_id text, room_id text, joined_at timestamp, PRIMARY KEY (user_id, room_id))");
     Future<Void> chain = Future.succeededFuture();
     for (String statement : statements) {
       chain = chain.compose(v -> client.execute(statement)).mapEmpty();

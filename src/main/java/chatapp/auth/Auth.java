@@ -1,0 +1,83 @@
+package chatapp.auth;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Who is calling: every API call and every socket carries a JWT whose {@code sub} is the user id.
+ * Built once from the {@code auth} configuration slice and shared by the HTTP API and the bridges.
+ *
+ * <p>Two modes. With {@code publicKeyPem} set, tokens of an external issuer are verified with that
+ * key ({@code algorithm}, e.g. RS256) and this service signs nothing. Otherwise tokens are HS256,
+ * signed with {@code hmacSecret}; an empty secret gets a random one per process (tokens then die
+ * with the process), which is the embedded default's only use.
+ */
+public final class Auth {
+
+  private static final Logger log = LoggerFactory.getLogger(Auth.class);
+
+  private final JWTAuth provider;
+  private final JsonObject config;
+  private final boolean signs;
+
+  private Auth(JWTAuth provider, JsonObject config, boolean signs) {
+    this.provider = provider;
+    this.config = config;
+    this.signs = signs;
+  }
+
+  public static Auth create(Vertx vertx, JsonObject auth) {
+    JWTOptions jwt = new JWTOptions().setIssuer(auth.getString("issuer")).setAudience(List.of(auth.getString("audience")));
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(jwt);
+    String pem = auth.getString("publicKeyPem", "");
+    if (!pem.isBlank()) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(auth.getString("algorithm", "RS256")).setBuffer(pem));
+      return new Auth(JWTAuth.create(vertx, options), auth, false);
+    }
+    String secret = auth.getString("hmacSecret", "");
+    if (secret.isBlank()) {
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      secret = Base64.getEncoder().encodeToString(random);
+      log.warn("auth.hmacSecret is empty: signing tokens with a random key for this process only");
+    }
+    options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret));
+    return new Auth(JWTAuth.create(vertx, options), auth, true);
+  }
+
+  /** The provider that verifies tokens (signature, expiry, issuer, audience). */
+  public JWTAuth provider() {
+    return provider;
+  }
+
+  /** Whether the development token endpoint may be offered: only when enabled and this service signs. */
+  public boolean devTokensEnabled() {
+    return signs && config.getBoolean("devTokens", false);
+  }
+
+  /** A signed token for {@code userId}, valid for {@code tokenTtlSeconds}. Only where this service signs. */
+  public String issue(String userId) {
+    if (!signs) {
+      throw new IllegalStateException("tokens come from the external issuer");
+    }
+    return provider.generateToken(new JsonObject().put("sub", userId),
+      new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(config.getInteger("tokenTtlSeconds", 3600))
+        .setIssuer(config.getString("issuer")).setAudience(List.of(config.getString("audience"))));
+  }
+
+  /** The user id an authenticated principal speaks as: the token's subject, nothing a client sends. */
+  public static String userId(User user) {
+    return user == null ? null : user.principal().getString("sub");
+  }
+}

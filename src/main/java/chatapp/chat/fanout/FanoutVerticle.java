@@ -1,0 +1,90 @@
+package chatapp.chat.fanout;
+
+import chatapp.bus.Addresses;
+import chatapp.bus.ChatMessage;
+import chatapp.chat.presence.Presence;
+import chatapp.chat.store.Cql;
+import chatapp.chat.store.RoomStore;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Step 4 to 7 of the flow for one stored message: presence splits the room's members into online
+ * and offline; the message is published once to the room's address (each socket registered there,
+ * on any node, gets it once), and the offline members go to the notifier in one request.
+ */
+public class FanoutVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(FanoutVerticle.class);
+
+  private CassandraClient cql;
+  private RoomStore rooms;
+  private Presence presence;
+  private int previewChars;
+  private MessageConsumer<JsonObject> consumer;
+
+  @Override
+  public Future<?> start() {
+    previewChars = config().getJsonObject("chat", new JsonObject()).getInteger("previewChars", 100);
+    presence = Presence.create(vertx);
+    cql = Cql.client(vertx, config().getJsonObject("cql"));
+    return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
+      rooms = store;
+      consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::fanout);
+      return consumer.completion();
+    });
+  }
+
+  private void fanout(Message<JsonObject> msg) {
+    ChatMessage m = ChatMessage.fromJson(msg.body());
+    rooms.members(m.roomId())
+      .compose(members -> presence.online(members).map(online -> {
+        vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
+        List<String> offline = new ArrayList<>();
+        for (String member : members) {
+          if (!online.contains(member) && !member.equals(m.senderId())) {
+            offline.add(member);
+          }
+        }
+        if (!offline.isEmpty()) {
+          vertx.eventBus().send(Addresses.NOTIFY_OFFLINE, new JsonObject()
+            .put("roomId", m.roomId())
+            .put("messageId", m.messageId().toString())
+            .put("senderId", m.senderId())
+            .put("preview", preview(m.body()))
+            .put("userIds", new JsonArray(offline)));
+        }
+        log.debug("fanout room={} message={} online={} offline={}", m.roomId(), m.messageId(), online.size(), offline.size());
+        return online.size();
+      }))
+      .onSuccess(n -> msg.reply(null))
+      .onFailure(e -> {
+        log.warn("fanout failed room={} message={}: {}", m.roomId(), m.messageId(), e.toString());
+        msg.fail(503, e.toString());
+      });
+  }
+
+  /** The first characters of the body, cut on a code point boundary. */
+  private String preview(String body) {
+    if (body.codePointCount(0, body.length()) <= previewChars) {
+      return body;
+    }
+    return body.substring(0, body.offsetByCodePoints(0, previewChars)) + "…";
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister().eventually(() -> cql.close());
+  }
+}

@@ -1,0 +1,162 @@
+package chatapp.chat.presence;
+
+import chatapp.bus.Addresses;
+import chatapp.chat.store.Cql;
+import chatapp.chat.store.RoomStore;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * This node's presence: which sockets of which users are connected here. It claims each such user
+ * in the shared map (see {@link Presence}) and refreshes the claims every {@code refreshMs}, so a
+ * node that dies stops being believed within {@code ttlMs}. When a user goes from offline to online
+ * everywhere (or back), it says so to his rooms and to the gRPC presence stream.
+ */
+public class PresenceVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(PresenceVerticle.class);
+
+  private final String nodeId = UUID.randomUUID().toString();
+  private final Map<String, Set<String>> socketsByUser = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private AsyncMap<String, JsonObject> claims;
+  private CassandraClient cql;
+  private RoomStore rooms;
+  private long ttlMs;
+  private long timer;
+
+  @Override
+  public Future<?> start() {
+    JsonObject presence = config().getJsonObject("presence", new JsonObject());
+    ttlMs = presence.getLong("ttlMs", 10_000L);
+    long refreshMs = presence.getLong("refreshMs", 3_000L);
+    cql = Cql.client(vertx, config().getJsonObject("cql"));
+    return RoomStore.create(cql, config().getJsonObject("cql"))
+      .compose(store -> {
+        rooms = store;
+        return Presence.map(vertx);
+      })
+      .compose(map -> {
+        claims = map;
+        consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect));
+        consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect));
+        consumers.add(vertx.eventBus().localConsumer(Addresses.PRESENCE_LOCAL,
+          msg -> msg.reply(new JsonObject().put("userIds", new JsonArray(new ArrayList<>(socketsByUser.keySet()))))));
+        timer = vertx.setPeriodic(refreshMs, t -> socketsByUser.keySet().forEach(this::claim));
+        return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+      });
+  }
+
+  private void connect(Message<JsonObject> msg) {
+    String userId = msg.body().getString("userId");
+    Set<String> sockets = socketsByUser.computeIfAbsent(userId, u -> new HashSet<>());
+    boolean firstHere = sockets.isEmpty();
+    sockets.add(msg.body().getString("socketId"));
+    if (!firstHere) {
+      msg.reply(null);
+      return;
+    }
+    claim(userId).onComplete(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        announce(userId, "connected");
+      }
+      msg.reply(null);
+    });
+  }
+
+  private void disconnect(Message<JsonObject> msg) {
+    String userId = msg.body().getString("userId");
+    Set<String> sockets = socketsByUser.get(userId);
+    if (sockets == null || !sockets.remove(msg.body().getString("socketId")) || !sockets.isEmpty()) {
+      msg.reply(null);
+      return;
+    }
+    socketsByUser.remove(userId);
+    release(userId).onComplete(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        announce(userId, "disconnected");
+      }
+      msg.reply(null);
+    });
+  }
+
+  /** Claims (or refreshes) this node's hold on {@code userId}; true when nobody held him before. */
+  private Future<Boolean> claim(String userId) {
+    return claims.get(userId).compose(old -> {
+      long now = System.currentTimeMillis();
+      JsonObject next = unexpired(old, now).put(nodeId, now + ttlMs);
+      boolean wasOffline = !Presence.live(old, now);
+      Future<Boolean> written = old == null
+        ? claims.putIfAbsent(userId, next).map(existing -> existing == null)
+        : claims.replaceIfPresent(userId, old, next);
+      // Another node changed the entry between our read and write: read again.
+      return written.compose(ok -> ok ? Future.succeededFuture(wasOffline) : claim(userId));
+    });
+  }
+
+  /** Drops this node's hold on {@code userId}; true when nobody holds him any more. */
+  private Future<Boolean> release(String userId) {
+    return claims.get(userId).compose(old -> {
+      if (old == null) {
+        return Future.succeededFuture(true);
+      }
+      long now = System.currentTimeMillis();
+      JsonObject next = unexpired(old, now);
+      next.remove(nodeId);
+      Future<Boolean> written = next.isEmpty() ? claims.removeIfPresent(userId, old) : claims.replaceIfPresent(userId, old, next);
+      return written.compose(ok -> ok ? Future.succeededFuture(next.isEmpty()) : release(userId));
+    });
+  }
+
+  private static JsonObject unexpired(JsonObject claims, long now) {
+    JsonObject out = new JsonObject();
+    if (claims != null) {
+      claims.forEach(e -> {
+        if (((Number) e.getValue()).longValue() > now) {
+          out.put(e.getKey(), e.getValue());
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Tells the node's presence stream, and the user's rooms, that he came or went. */
+  private void announce(String userId, String status) {
+    log.debug("presence user={} status={}", userId, status);
+    vertx.eventBus().publish(Addresses.PRESENCE_CHANGED, new JsonObject().put("userId", userId).put("status", status),
+      new DeliveryOptions().setLocalOnly(true));
+    rooms.roomIdsOf(userId).onSuccess(roomIds -> {
+      JsonObject event = new JsonObject().put("type", "presence").put("userId", userId)
+        .put("status", "connected".equals(status) ? "online" : "offline");
+      roomIds.forEach(roomId -> vertx.eventBus().publish(Addresses.room(roomId), event));
+    }).onFailure(e -> log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    // A clean stop releases at once; only a crash leaves claims to lapse.
+    List<Future<Boolean>> released = new ArrayList<>();
+    for (String userId : socketsByUser.keySet()) {
+      released.add(release(userId));
+    }
+    return Future.join(released).eventually(() -> cql.close());
+  }
+}
