@@ -1,5 +1,6 @@
 package chatapp;
 
+import chatapp.cluster.Cluster;
 import chatapp.config.AppConfig;
 import chatapp.devstack.DevStack;
 import chatapp.metrics.Metrics;
@@ -9,7 +10,9 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -18,23 +21,31 @@ import java.util.concurrent.TimeUnit;
  * Runs the chat system: reads the configuration, starts the embedded Kafka and CQL servers when none
  * are configured, deploys the services, and on Ctrl-C or SIGTERM stops the services, then the
  * servers. Arguments name the services to run ({@code chat}, {@code notification}); the default is
- * the configuration's {@code services}, both in the shipped file.
+ * the configuration's {@code services}, both in the shipped file. {@code --cluster} joins the
+ * cluster the {@code cluster} configuration describes.
  */
 public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** The argument that runs the embedded servers alone, for other nodes or tools to use. */
+  static final String DEVSTACK_ONLY = "devstack";
 
   private Main() {
   }
 
   public static void main(String[] args) {
     long t0 = System.nanoTime();
-    Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
+    Vertx[] vertx = new Vertx[1];
     DevStack[] stack = new DevStack[1];
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, stack[0]), "chat-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx[0], stack[0]), "chat-shutdown"));
     try {
-      JsonObject config = AppConfig.load(vertx).await();
-      Set<String> services = services(args.length > 0 ? String.join(",", args) : config.getString("services"));
+      JsonObject config = loadConfig();
+      List<String> names = new ArrayList<>(Arrays.asList(args));
+      if (names.remove("--cluster")) {
+        config.getJsonObject("cluster").put("enabled", true);
+      }
+      Set<String> services = services(!names.isEmpty() ? String.join(",", names) : config.getString("services"));
       JsonObject kafka = config.getJsonObject("kafka");
       JsonObject cql = config.getJsonObject("cql");
       boolean noKafka = kafka.getString("bootstrapServers").isBlank();
@@ -52,7 +63,14 @@ public final class Main {
         // The embedded default is for one developer's machine: it hands out tokens for any name.
         config.getJsonObject("auth").put("devTokens", true);
       }
-      Services.deploy(vertx, config, services).await();
+      VertxOptions options = Metrics.enable(new VertxOptions());
+      if (config.getJsonObject("cluster").getBoolean("enabled")) {
+        vertx[0] = Cluster.start(options, config.getJsonObject("cluster")).await();
+        System.out.println("clustered: this node joined cluster '" + config.getJsonObject("cluster").getString("name") + "'");
+      } else {
+        vertx[0] = Vertx.vertx(options);
+      }
+      Services.deploy(vertx[0], config, services).await();
       if (services.contains(Services.CHAT)) {
         System.out.println("chat service: http://localhost:" + config.getJsonObject("http").getInteger("port")
           + " (health /health/ready, metrics /metrics)");
@@ -61,6 +79,10 @@ public final class Main {
         System.out.println("notification service: gRPC on localhost:" + config.getJsonObject("grpc").getInteger("port"));
       }
       System.out.printf("chat system ready in %.1f s (Ctrl-C stops everything)%n", (System.nanoTime() - t0) / 1e9);
+      if (services.isEmpty()) {
+        // Only the engines run: nothing else keeps the JVM up, so wait here for Ctrl-C or SIGTERM.
+        new java.util.concurrent.CountDownLatch(1).await();
+      }
     } catch (Throwable e) { // Future.await() rethrows any failure, checked ones included
       System.err.println("chat: cannot start: " + (e.getMessage() != null ? e.getMessage() : e));
       log.debug("start failed", e);
@@ -68,7 +90,20 @@ public final class Main {
     }
   }
 
+  /** The configuration is read before the real Vert.x exists, since it says whether that one is clustered. */
+  private static JsonObject loadConfig() {
+    Vertx reader = Vertx.vertx();
+    try {
+      return AppConfig.load(reader).await();
+    } finally {
+      reader.close();
+    }
+  }
+
   static Set<String> services(String list) {
+    if (list.trim().equals(DEVSTACK_ONLY)) {
+      return Set.of();
+    }
     Set<String> out = new LinkedHashSet<>();
     for (String s : list.split(",")) {
       if (!s.isBlank()) {
@@ -76,14 +111,15 @@ public final class Main {
       }
     }
     if (out.isEmpty() || !Services.ALL.containsAll(out)) {
-      throw new IllegalArgumentException("services must be some of " + Services.ALL + ", got " + Arrays.toString(out.toArray()));
+      throw new IllegalArgumentException("services must be some of " + Services.ALL + " (or " + DEVSTACK_ONLY
+        + " alone), got " + Arrays.toString(out.toArray()));
     }
     return out;
   }
 
   private static void stop(Vertx vertx, DevStack stack) {
     try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      if (vertx != null) vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("chat: services did not stop cleanly: " + e);
     }

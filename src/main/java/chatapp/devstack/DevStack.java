@@ -37,6 +37,7 @@ public final class DevStack implements AutoCloseable {
    * stops whatever it started and throws an exception naming the part and why.
    */
   public static DevStack start(JsonObject config) throws DevStackException {
+    config = config == null ? new JsonObject() : config;
     JsonObject k = config.getJsonObject("kafka", new JsonObject());
     JsonObject c = config.getJsonObject("cassandra", new JsonObject());
     String host = config.getString("host", "127.0.0.1");
@@ -52,17 +53,16 @@ public final class DevStack implements AutoCloseable {
     } catch (IOException e) {
       throw new DevStackException("devstack: data directory " + dir + " cannot be written: " + e, e);
     }
+    System.out.println("devstack: data in " + dir);
     try {
       // Leftovers first: an orphaned engine from a killed run holds the very ports checked next.
-      stack.kafka.process.stopLeftover();
-      stack.cassandra.process.stopLeftover();
+      parallel(List.of(stack.kafka.process::stopLeftover, stack.cassandra.process::stopLeftover), () -> {});
       stack.checkPorts();
       stack.kafka.process.rotateLog();
       stack.cassandra.process.rotateLog();
     } catch (IOException e) {
       throw new DevStackException("devstack: cannot prepare " + dir + ": " + e, e);
     }
-    System.out.println("devstack: data in " + dir);
     long t0 = System.nanoTime();
     stack.startBoth();
     System.out.printf("devstack: Kafka and Cassandra ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -85,37 +85,43 @@ public final class DevStack implements AutoCloseable {
     }
   }
 
-  private interface Start {
+  private interface Task {
     void run() throws Exception;
   }
 
   private void startBoth() throws DevStackException {
-    AtomicReference<Throwable> first = new AtomicReference<>();
-    CompletableFuture<?>[] starts = Stream.<Start>of(kafka::start, cassandra::start)
-        .map(s -> CompletableFuture.runAsync(() -> {
-          try {
-            s.run();
-          } catch (Exception e) {
-            throw new CompletionException(e);
-          }
-        }, r -> daemon(r, "devstack-start").start()).whenComplete((v, e) -> {
-          // The first failure stops the other engine at once rather than after its own start.
-          if (e != null && first.compareAndSet(null, e instanceof CompletionException ? e.getCause() : e)) {
-            stopBoth();
-          }
-        }))
-        .toArray(CompletableFuture[]::new);
     try {
-      CompletableFuture.allOf(starts).join();
+      // The first failure stops the other engine at once rather than after its own start.
+      parallel(List.of(kafka::start, cassandra::start), this::stopBoth);
+    } catch (DevStackException e) {
+      stopBoth();
+      closed.set(true);
+      throw e;
+    }
+  }
+
+  /** Runs the tasks on threads of their own and throws the first failure once all have ended. */
+  private static void parallel(List<Task> tasks, Runnable onFirstFailure) throws DevStackException {
+    AtomicReference<Throwable> first = new AtomicReference<>();
+    CompletableFuture<?>[] runs = tasks.stream().map(t -> CompletableFuture.runAsync(() -> {
+      try {
+        t.run();
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    }, r -> daemon(r, "devstack").start()).whenComplete((v, e) -> {
+      if (e != null && first.compareAndSet(null, e instanceof CompletionException ? e.getCause() : e)) {
+        onFirstFailure.run();
+      }
+    })).toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(runs).join();
     } catch (CompletionException ignored) {
       // reported through first
     }
     Throwable failure = first.get();
     if (failure != null) {
-      stopBoth();
-      closed.set(true);
-      throw failure instanceof DevStackException d ? d
-          : new DevStackException("devstack: start failed: " + failure, failure);
+      throw failure instanceof DevStackException d ? d : new DevStackException("devstack: " + failure, failure);
     }
   }
 
@@ -150,9 +156,11 @@ public final class DevStack implements AutoCloseable {
   }
 
   private void stopBoth() {
-    CompletableFuture.allOf(
-        CompletableFuture.runAsync(kafka.process::stop, r -> daemon(r, "devstack-stop").start()),
-        CompletableFuture.runAsync(cassandra.process::stop, r -> daemon(r, "devstack-stop").start())).join();
+    try {
+      parallel(List.of(kafka.process::stop, cassandra.process::stop), () -> {});
+    } catch (DevStackException e) {
+      throw new IllegalStateException(e); // stop() throws nothing checked
+    }
   }
 
   // Daemon threads: a hung engine must never keep the caller's JVM from exiting.

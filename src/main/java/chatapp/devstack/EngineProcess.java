@@ -1,5 +1,6 @@
 package chatapp.devstack;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetSocketAddress;
@@ -58,10 +59,14 @@ final class EngineProcess {
       return;
     }
     List<String> lines = Files.readAllLines(pidFile);
+    if (lines.isEmpty() || !lines.get(0).trim().matches("\\d+")) {
+      Files.delete(pidFile); // a half-written pid file from a crash names nothing
+      return;
+    }
     Optional<ProcessHandle> engine = ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
         .filter(h -> h.isAlive() && h.info().arguments().map(a -> Arrays.asList(a).contains(marker)).orElse(false));
     if (engine.isPresent()) {
-      long owner = lines.size() > 1 ? Long.parseLong(lines.get(1).trim()) : -1;
+      long owner = lines.size() > 1 && lines.get(1).trim().matches("\\d+") ? Long.parseLong(lines.get(1).trim()) : -1;
       // An orphan is re-parented (to init or a subreaper); a live owner is still its parent.
       if (engine.get().parent().map(p -> p.pid() == owner && p.isAlive()).orElse(false)) {
         throw new DevStackException(name + ": already running (pid " + engine.get().pid()
@@ -112,7 +117,7 @@ final class EngineProcess {
     cmd.add(mainClass);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(Redirect.appendTo(logFile.toFile())).redirectInput(Redirect.from(nullFile()));
+        .redirectOutput(Redirect.appendTo(logFile.toFile())).redirectInput(Redirect.from(new File("/dev/null")));
     pb.environment().put("CLASSPATH", classpath);
     log.debug("{}: {}", name, cmd);
     return pb;
@@ -206,9 +211,5 @@ final class EngineProcess {
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
-  }
-
-  private static java.io.File nullFile() {
-    return new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null");
   }
 }

@@ -36,7 +36,10 @@ public final class KafkaSettings {
       "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
       "enable.auto.commit", "false",
       "auto.offset.reset", "earliest",
-      "max.poll.records", "500");
+      "max.poll.records", "500",
+      // A dead node's partitions move to the survivors once its session lapses: keep that short.
+      "session.timeout.ms", String.valueOf(kafka.getInteger("sessionTimeoutMs")),
+      "heartbeat.interval.ms", String.valueOf(kafka.getInteger("sessionTimeoutMs") / 3));
   }
 
   public static Map<String, String> admin(JsonObject kafka) {

@@ -51,11 +51,16 @@ public final class RoomStore {
       "SELECT user_id FROM " + ks + ".members_by_room WHERE room_id = ? AND user_id = ?",
       "SELECT user_id FROM " + ks + ".members_by_room WHERE room_id = ?",
       "SELECT room_id FROM " + ks + ".rooms_by_user WHERE user_id = ?");
-    List<Future<PreparedStatement>> prepared = new ArrayList<>();
-    for (String q : queries) {
-      prepared.add(client.prepare(q));
-    }
-    return Future.all(prepared).map(all -> new RoomStore(client, all.list()));
+    // The first statement alone: a fresh shared client connects on first use, and concurrent
+    // first uses race inside vertx-cassandra-client (IllegalStateException in SessionHolder).
+    return client.prepare(queries.get(0)).compose(first -> {
+      List<Future<PreparedStatement>> prepared = new ArrayList<>();
+      prepared.add(Future.succeededFuture(first));
+      for (String q : queries.subList(1, queries.size())) {
+        prepared.add(client.prepare(q));
+      }
+      return Future.all(prepared).map(all -> new RoomStore(client, all.list()));
+    });
   }
 
   /** Stores the room and makes its creator a member, in one logged batch (both or neither). */
