@@ -1,8 +1,12 @@
 package chatapp;
 
 import chatapp.chat.fanout.FanoutVerticle;
+import chatapp.chat.gateway.ClientSendVerticle;
+import chatapp.chat.gateway.TcpBridgeVerticle;
 import chatapp.chat.http.ChatHttpVerticle;
 import chatapp.chat.ingest.MessageProducerVerticle;
+import chatapp.chat.notify.GrpcNotifierVerticle;
+import chatapp.chat.notify.PresenceStreamVerticle;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.pipeline.KafkaSettings;
 import chatapp.chat.presence.PresenceVerticle;
@@ -47,11 +51,16 @@ public final class Services {
       .compose(v -> KafkaSettings.ensureTopic(vertx, config.getJsonObject("kafka")))
       // The writer listens before the consumer polls, the producer before the gateway accepts.
       .compose(v -> deploy(vertx, new ScyllaWriterVerticle(), config))
+      // The notifier and the presence stream listen before presence and fan-out emit to them.
+      .compose(v -> deploy(vertx, new GrpcNotifierVerticle(), config))
+      .compose(v -> deploy(vertx, new PresenceStreamVerticle(), config))
       .compose(v -> deploy(vertx, new PresenceVerticle(), config))
       .compose(v -> deploy(vertx, new FanoutVerticle(), config))
       .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))
       .compose(v -> deploy(vertx, new MessageProducerVerticle(), config))
-      .compose(v -> deploy(vertx, new ChatHttpVerticle(), config));
+      .compose(v -> deploy(vertx, new ClientSendVerticle(), config))
+      .compose(v -> deploy(vertx, new ChatHttpVerticle(), config))
+      .compose(v -> deploy(vertx, new TcpBridgeVerticle(), config));
   }
 
   private static Future<Void> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config) {

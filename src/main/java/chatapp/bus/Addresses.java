@@ -30,6 +30,15 @@ public final class Addresses {
   /** Request-reply: a stored {@link ChatMessage} to publish to its room and hand its offline members to the notifier. */
   public static final String FANOUT = "chat.internal.fanout";
 
+  /**
+   * Bridge, request-reply: a client's message {roomId, body, clientMsgId?}; the gateway takes the
+   * sender from the socket's token and replies {messageId, sentAt} once Kafka acknowledged it
+   * (README, "Client protocol").
+   */
+  public static final String CLIENT_SEND = BRIDGE_PREFIX + "send";
+  /** TCP bridge only, request-reply: {token} logs the socket in; replies {userId}. */
+  public static final String CLIENT_LOGIN = BRIDGE_PREFIX + "login";
+
   private Addresses() {
   }
 

@@ -6,46 +6,98 @@ import chatapp.proto.chat.NotificationResponse;
 import chatapp.proto.chat.SendNotificationRequest;
 import chatapp.proto.chat.SendNotificationResponse;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * {@code chat.ChatService}: single notifications, and the presence stream on which the chat service
- * reports who connected and disconnected.
+ * {@code chat.ChatService}: one notification to one user, and the presence streams on which the
+ * chat nodes report who connected and disconnected. A "connected" is answered on the same stream
+ * with the user's pending notifications; new notifications for an online user follow on it.
  */
-public class ChatGrpcService extends ChatServiceGrpcService {
+final class ChatGrpcService extends ChatServiceGrpcService {
 
   private static final Logger log = LoggerFactory.getLogger(ChatGrpcService.class);
+  static final String CONNECTED = "connected";
+  static final String DISCONNECTED = "disconnected";
 
-  /** Last status the presence stream reported per user ("connected" / "disconnected"). */
-  private final Map<String, String> presence = new ConcurrentHashMap<>();
+  private final Notifier notifier;
+  private final PresenceView presence;
+  private final int maxMessageBytes;
+
+  ChatGrpcService(Notifier notifier, PresenceView presence, JsonObject limits) {
+    this.notifier = notifier;
+    this.presence = presence;
+    this.maxMessageBytes = limits.getInteger("maxMessageBytes");
+  }
 
   @Override
   public Future<SendNotificationResponse> sendNotification(SendNotificationRequest request) {
-    if (request.getUserId().isBlank() || request.getMessage().isBlank()) {
-      return Future.succeededFuture(SendNotificationResponse.newBuilder().setStatus("failure").build());
+    // The seed reads a status, not a gRPC error: a refusal is "failure" with a reason.
+    if (request.getUserId().isBlank()) {
+      return failure("user_id is required");
     }
-    log.info("notification for user={}", request.getUserId());
-    return Future.succeededFuture(SendNotificationResponse.newBuilder().setStatus("success").build());
+    if (request.getMessage().isBlank()) {
+      return failure("message is required");
+    }
+    if (request.getMessage().getBytes(StandardCharsets.UTF_8).length > maxMessageBytes) {
+      return failure("message is over " + maxMessageBytes + " bytes");
+    }
+    return notifier.notify(request.getRoomId(), List.of(request.getUserId()), request.getMessageId(),
+        request.getSenderId(), request.getMessage())
+      .map(v -> SendNotificationResponse.newBuilder().setStatus("success").build())
+      .otherwise(e -> SendNotificationResponse.newBuilder().setStatus("failure").setReason("notification store unavailable, try again").build());
   }
 
   @Override
   protected void streamNotifications(ReadStream<NotificationRequest> requests, WriteStream<NotificationResponse> responses) {
+    presence.opened(responses);
+    log.info("presence stream opened ({} users online)", presence.online());
+    if (responses instanceof GrpcServerResponse<?, ?> grpc) {
+      // Headers at once: the chat node learns the stream is up before any notification flows.
+      grpc.writeHead();
+    }
     requests.handler(update -> {
-      presence.put(update.getUserId(), update.getStatus());
-      log.debug("presence user={} status={}", update.getUserId(), update.getStatus());
+      String userId = update.getUserId();
+      String status = update.getStatus();
+      if (userId.isBlank() || !(CONNECTED.equals(status) || DISCONNECTED.equals(status))) {
+        log.warn("presence update ignored: user='{}' status='{}'", userId, status);
+        return;
+      }
+      presence.update(responses, userId, CONNECTED.equals(status));
+      log.debug("presence user={} status={} resync={}", userId, status, update.getResync());
+      if (CONNECTED.equals(status) && !update.getResync()) {
+        notifier.answerPending(userId, responses);
+      }
     });
     // The seed's Node client waits for the server to end its side after it ends its own.
-    requests.endHandler(v -> responses.end());
-    requests.exceptionHandler(e -> log.debug("presence stream broke: {}", e.toString()));
+    requests.endHandler(v -> {
+      presence.closed(responses);
+      responses.end();
+      log.info("presence stream ended ({} users online)", presence.online());
+    });
+    requests.exceptionHandler(e -> broke(responses, e.toString()));
+    responses.exceptionHandler(e -> broke(responses, e.toString()));
+    if (requests instanceof GrpcServerRequest<?, ?> grpc) {
+      // A chat node that goes away resets its stream: Vert.x reports that as a gRPC error, not an exception.
+      grpc.errorHandler(error -> broke(responses, error.toString()));
+    }
   }
 
-  public String statusOf(String userId) {
-    return presence.get(userId);
+  private void broke(WriteStream<NotificationResponse> responses, String why) {
+    if (presence.closed(responses)) {
+      log.info("presence stream broke: {} ({} users online)", why, presence.online());
+    }
+  }
+
+  private static Future<SendNotificationResponse> failure(String reason) {
+    return Future.succeededFuture(SendNotificationResponse.newBuilder().setStatus("failure").setReason(reason).build());
   }
 }

@@ -69,6 +69,8 @@ class ClusterTest {
       Map<String, String> node = new HashMap<>(env);
       node.put("HTTP_PORT", String.valueOf(TestConfig.freePort()));
       node.put("GRPC_PORT", String.valueOf(TestConfig.freePort()));
+      node.put("TCP_BRIDGE_HOST", "127.0.0.1");
+      node.put("TCP_BRIDGE_PORT", String.valueOf(TestConfig.freePort()));
       node.put("CLUSTER_HAZELCAST_PORT", String.valueOf(hazelcastPorts.get(i)));
       nodes.add(MainProcess.start(node, "--cluster", "chat"));
     }

@@ -47,6 +47,9 @@ public final class TestConfig {
       "GRPC_PORT", String.valueOf(grpcPort),
       "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + grpcPort));
     env.put("CQL_KEYSPACE", "chat_test");
+    // The TCP event-bus bridge listens too; a fixed port would collide between parallel runs.
+    env.put("TCP_BRIDGE_HOST", "127.0.0.1");
+    env.put("TCP_BRIDGE_PORT", String.valueOf(freePort()));
     env.putAll(overrides);
     return AppConfig.withOverrides(fileConfig(), env);
   }

@@ -1,5 +1,8 @@
 package chatapp.chat.http;
 
+import chatapp.chat.api.Api;
+import chatapp.chat.gateway.SocketGateway;
+import chatapp.chat.web.WebClientRoutes;
 import chatapp.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -10,13 +13,15 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The chat service's HTTP port: liveness, readiness and metrics. */
+/** The chat service's HTTP port: liveness, readiness, metrics, and the REST API with its contract and docs. */
 public class ChatHttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ChatHttpVerticle.class);
 
   private HttpServer server;
   private ReadinessChecks readiness;
+  private Api api;
+  private SocketGateway gateway;
 
   @Override
   public Future<?> start() {
@@ -26,13 +31,27 @@ public class ChatHttpVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks()));
     Metrics.mount(router);
-    server = vertx.createHttpServer().requestHandler(router);
-    return server.listen(http.getInteger("port"), http.getString("host"))
-      .onSuccess(s -> log.info("chat service: HTTP on port {}", s.actualPort()));
+    // The API's contract is loaded before the port opens: a broken contract fails the start.
+    return Api.create(vertx, config()).compose(created -> {
+      api = created;
+      api.mount(router, config());
+      // The socket gateway: the SockJS event-bus bridge at /eventbus (README, "Client protocol").
+      return SocketGateway.create(vertx, config());
+    }).compose(created -> {
+      gateway = created;
+      gateway.mount(router);
+      WebClientRoutes.mount(router); // last: it serves what no route above claimed
+      server = vertx.createHttpServer().requestHandler(router);
+      return server.listen(http.getInteger("port"), http.getString("host"));
+    }).onSuccess(s -> log.info("chat service: HTTP on port {}", s.actualPort()));
   }
 
   @Override
   public Future<?> stop() {
-    return server.close().eventually(() -> ReadinessChecks.closeQuietly(readiness));
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed
+      .eventually(() -> api == null ? Future.succeededFuture() : api.close())
+      .eventually(() -> gateway == null ? Future.succeededFuture() : gateway.close())
+      .eventually(() -> ReadinessChecks.closeQuietly(readiness));
   }
 }

@@ -1,14 +1,33 @@
 package chatapp.chat.store;
 
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.cassandra.CassandraClientOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.List;
 
 /** Builds the CQL client from the {@code cql} configuration slice. One shared client per process. */
 public final class Cql {
 
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
+
   private Cql() {
+  }
+
+  /**
+   * Runs schema statements one after another. A schema change waits for every node to agree, which
+   * takes seconds on a busy node: far over the driver's 2 s request timeout, so each gets its own.
+   */
+  public static Future<Void> ddl(CassandraClient client, List<String> statements) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String statement : statements) {
+      chain = chain.compose(v -> client.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT))).mapEmpty();
+    }
+    return chain;
   }
 
   /**

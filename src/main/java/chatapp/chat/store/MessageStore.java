@@ -3,68 +3,206 @@ package chatapp.chat.store;
 import chatapp.bus.ChatMessage;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Reads and writes the message log ({@code messages_by_room}); shared by the writer and the readers. */
+/**
+ * Reads and writes the message log ({@code messages_by_room}, indexed by {@code buckets_by_room});
+ * shared by the writer and the readers.
+ *
+ * <p>A room's messages are split in time buckets ({@code cql.bucketMinutes}) so no partition grows
+ * without bound. Reads walk only the buckets that hold messages, found in {@code buckets_by_room}:
+ * a quiet room's history costs as much as a busy one's, and a writer whose clock runs ahead of the
+ * reader's is still read (nothing assumes "the current bucket" from the reader's clock).
+ */
 public final class MessageStore {
+
+  /** How many bucket numbers one index read fetches: a history page rarely needs more. */
+  private static final int BUCKETS_PER_READ = 8;
+  /** Bound of the "already indexed" memo; cleared when full (a re-index is only a redundant upsert). */
+  private static final int INDEXED_MEMO = 50_000;
 
   private final CassandraClient client;
   private final long bucketMillis;
-  private final PreparedStatement insert;
-  private final PreparedStatement newest;
+  private final Statements q;
+  private final Set<String> indexed = ConcurrentHashMap.newKeySet();
 
-  private MessageStore(CassandraClient client, long bucketMillis, PreparedStatement insert, PreparedStatement newest) {
+  private record Statements(PreparedStatement insert, PreparedStatement index,
+                            PreparedStatement bucketsDown, PreparedStatement bucketsUp,
+                            PreparedStatement newestIn, PreparedStatement olderIn, PreparedStatement newerIn) {
+  }
+
+  private MessageStore(CassandraClient client, long bucketMillis, Statements q) {
     this.client = client;
     this.bucketMillis = bucketMillis;
-    this.insert = insert;
-    this.newest = newest;
+    this.q = q;
   }
 
   public static Future<MessageStore> create(CassandraClient client, JsonObject cql) {
     String ks = cql.getString("keyspace");
     long bucketMillis = cql.getInteger("bucketMinutes", 1440) * 60_000L;
-    return client.prepare("INSERT INTO " + ks + ".messages_by_room (room_id, bucket, message_id, sender_id, body)"
-        + " VALUES (?, ?, ?, ?, ?)")
-      .compose(insert -> client.prepare("SELECT message_id, sender_id, body FROM " + ks + ".messages_by_room"
-          + " WHERE room_id = ? AND bucket = ? LIMIT ?")
-        .map(newest -> new MessageStore(client, bucketMillis, insert, newest)));
+    String cols = "SELECT message_id, sender_id, body FROM " + ks + ".messages_by_room WHERE room_id = ? AND bucket = ?";
+    List<String> text = List.of(
+      "INSERT INTO " + ks + ".messages_by_room (room_id, bucket, message_id, sender_id, body) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO " + ks + ".buckets_by_room (room_id, bucket) VALUES (?, ?)",
+      "SELECT bucket FROM " + ks + ".buckets_by_room WHERE room_id = ? AND bucket <= ? AND bucket >= ? LIMIT ?",
+      "SELECT bucket FROM " + ks + ".buckets_by_room WHERE room_id = ? AND bucket >= ? ORDER BY bucket ASC LIMIT ?",
+      cols + " LIMIT ?",
+      cols + " AND message_id < ? LIMIT ?",
+      cols + " AND message_id > ? ORDER BY message_id ASC LIMIT ?");
+    List<Future<PreparedStatement>> prepared = new ArrayList<>();
+    for (String s : text) {
+      prepared.add(client.prepare(s));
+    }
+    return Future.all(prepared).map(all -> {
+      List<PreparedStatement> p = all.list();
+      return new MessageStore(client, bucketMillis,
+        new Statements(p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6)));
+    });
   }
 
   /** The bucket a message falls in: the time inside its id, so a retried write lands in the same row. */
   public int bucketOf(UUID messageId) {
-    return (int) (Uuids.unixTimestamp(messageId) / bucketMillis);
+    return bucketOf(Uuids.unixTimestamp(messageId));
   }
 
-  /** An upsert keyed by message id: storing the same message twice leaves one row. */
+  /** The bucket of an instant in epoch milliseconds. */
+  public int bucketOf(long epochMillis) {
+    return (int) Math.floorDiv(epochMillis, bucketMillis);
+  }
+
+  /**
+   * An upsert keyed by message id: storing the same message twice leaves one row. The bucket is
+   * indexed first, so a message is never stored in a bucket readers cannot find; a failure between
+   * the two leaves at worst an indexed empty bucket, and the caller's retry completes the write.
+   */
   public Future<Void> insert(ChatMessage m) {
-    return client.execute(insert.bind(m.roomId(), bucketOf(m.messageId()), m.messageId(), m.senderId(), m.body()))
+    int bucket = bucketOf(m.messageId());
+    String key = m.roomId() + '\n' + bucket;
+    Future<Void> indexedBucket = indexed.contains(key) ? Future.succeededFuture()
+      : client.execute(q.index.bind(m.roomId(), bucket)).map(rs -> {
+        if (indexed.size() >= INDEXED_MEMO) {
+          indexed.clear();
+        }
+        indexed.add(key);
+        return null;
+      });
+    return indexedBucket.compose(v -> client.execute(q.insert.bind(m.roomId(), bucket, m.messageId(), m.senderId(), m.body())))
       .mapEmpty();
   }
 
-  /** The newest messages of a room, newest first, looking back at most {@code buckets} buckets. */
-  public Future<List<ChatMessage>> newest(String roomId, int limit, int buckets) {
-    int from = (int) (System.currentTimeMillis() / bucketMillis);
-    return collect(roomId, from, from - buckets + 1, limit, new ArrayList<>());
+  /**
+   * A page of history, newest first: messages strictly older than {@code beforeMessageId} (null: from
+   * the newest), at most {@code limit}, walking the room's buckets down to the one of
+   * {@code roomCreatedAt} (null: all). Each bucket is read from where the previous one ended, so
+   * pages chained by their last id have no gap and no duplicate.
+   */
+  public Future<List<ChatMessage>> history(String roomId, UUID beforeMessageId, int limit, Instant roomCreatedAt) {
+    int top = beforeMessageId == null ? Integer.MAX_VALUE : bucketOf(beforeMessageId);
+    // A minute of slack: a message id is stamped by the producing node's clock, which may run a
+    // little behind the clock that stamped the room's creation.
+    int bottom = roomCreatedAt == null ? Integer.MIN_VALUE : bucketOf(roomCreatedAt.toEpochMilli() - 60_000);
+    // The bucket the page most likely starts in (the cursor's, or now's) is read at the same time
+    // as the index, so a typical page costs one round trip, not two; the guess is used only when
+    // the index confirms it is the first bucket to read.
+    int guess = beforeMessageId == null ? bucketOf(System.currentTimeMillis()) : top;
+    Future<List<Row>> guessed = guess < bottom || guess > top ? null : client.executeWithFullFetch(read(roomId, beforeMessageId, guess, limit));
+    return down(roomId, beforeMessageId, top, bottom, limit, new ArrayList<>(), guess, guessed);
   }
 
-  private Future<List<ChatMessage>> collect(String roomId, int bucket, int last, int limit, List<ChatMessage> out) {
-    if (bucket < last || out.size() >= limit) {
+  /**
+   * Every message strictly newer than {@code afterMessageId}, oldest first, at most {@code limit}:
+   * what a reconnecting client missed. Walks the buckets from the one of {@code afterMessageId} up.
+   */
+  public Future<List<ChatMessage>> after(String roomId, UUID afterMessageId, int limit) {
+    return up(roomId, afterMessageId, bucketOf(afterMessageId), limit, new ArrayList<>());
+  }
+
+  /** The newest messages of a room, newest first, at most {@code limit}. */
+  public Future<List<ChatMessage>> newest(String roomId, int limit) {
+    return history(roomId, null, limit, null);
+  }
+
+  /** The newest messages of a room, looking back at most {@code buckets} buckets from now. */
+  public Future<List<ChatMessage>> newest(String roomId, int limit, int buckets) {
+    int now = bucketOf(System.currentTimeMillis());
+    return down(roomId, null, Integer.MAX_VALUE, now - buckets + 1, limit, new ArrayList<>(), 0, null);
+  }
+
+  private Future<List<ChatMessage>> down(String roomId, UUID before, int top, int bottom, int limit, List<ChatMessage> out,
+                                         int guess, Future<List<Row>> guessed) {
+    if (out.size() >= limit || top < bottom) {
       return Future.succeededFuture(out);
     }
-    return client.executeWithFullFetch(newest.bind(roomId, bucket, limit - out.size()))
+    return client.executeWithFullFetch(q.bucketsDown.bind(roomId, top, bottom, BUCKETS_PER_READ))
       .compose(rows -> {
-        for (Row row : rows) {
-          UUID id = row.getUuid("message_id");
-          out.add(new ChatMessage(roomId, id, row.getString("sender_id"), row.getString("body"), Uuids.unixTimestamp(id)));
+        List<Integer> buckets = rows.stream().map(r -> r.getInt("bucket")).toList();
+        Future<Void> chain = Future.succeededFuture();
+        for (int i = 0; i < buckets.size(); i++) {
+          int bucket = buckets.get(i);
+          boolean useGuess = i == 0 && guessed != null && bucket == guess && out.isEmpty();
+          chain = chain.compose(v -> {
+            int want = limit - out.size();
+            if (want <= 0) {
+              return Future.succeededFuture();
+            }
+            Future<List<Row>> found = useGuess ? guessed : client.executeWithFullFetch(read(roomId, before, bucket, want));
+            return found.map(r -> addAll(roomId, r, out));
+          });
         }
-        return collect(roomId, bucket - 1, last, limit, out);
+        return chain.compose(v -> buckets.size() < BUCKETS_PER_READ
+          ? Future.succeededFuture(out)
+          : down(roomId, before, buckets.get(buckets.size() - 1) - 1, bottom, limit, out, guess, null));
       });
+  }
+
+  /** At most {@code want} messages of one bucket, newest first, older than {@code before} if given. */
+  private Statement<?> read(String roomId, UUID before, int bucket, int want) {
+    // Only the cursor's own bucket holds messages both older and newer than the cursor.
+    boolean cut = before != null && bucket == bucketOf(before);
+    return cut ? q.olderIn.bind(roomId, bucket, before, want) : q.newestIn.bind(roomId, bucket, want);
+  }
+
+  private Future<List<ChatMessage>> up(String roomId, UUID after, int from, int limit, List<ChatMessage> out) {
+    if (out.size() >= limit) {
+      return Future.succeededFuture(out);
+    }
+    return client.executeWithFullFetch(q.bucketsUp.bind(roomId, from, BUCKETS_PER_READ))
+      .compose(rows -> {
+        List<Integer> buckets = rows.stream().map(r -> r.getInt("bucket")).toList();
+        Future<Void> chain = Future.succeededFuture();
+        for (int bucket : buckets) {
+          chain = chain.compose(v -> {
+            int want = limit - out.size();
+            if (want <= 0) {
+              return Future.succeededFuture();
+            }
+            // Every id in a later bucket is newer than the cursor; the bound is exact only in its own.
+            UUID floor = bucket == bucketOf(after) ? after : Uuids.startOf(0);
+            return client.executeWithFullFetch(q.newerIn.bind(roomId, bucket, floor, want)).map(found -> addAll(roomId, found, out));
+          });
+        }
+        return chain.compose(v -> buckets.size() < BUCKETS_PER_READ
+          ? Future.succeededFuture(out)
+          : up(roomId, after, buckets.get(buckets.size() - 1) + 1, limit, out));
+      });
+  }
+
+  private static Void addAll(String roomId, List<Row> rows, List<ChatMessage> out) {
+    for (Row row : rows) {
+      UUID id = row.getUuid("message_id");
+      out.add(new ChatMessage(roomId, id, row.getString("sender_id"), row.getString("body"), Uuids.unixTimestamp(id)));
+    }
+    return null;
   }
 }

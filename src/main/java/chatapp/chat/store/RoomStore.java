@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Rooms and membership in CQL; every method is one round trip (a membership change is one batch). */
+/** Rooms and membership in CQL; each method is one round trip (a membership change is one batch), but for creation. */
 public final class RoomStore {
 
   private final CassandraClient client;
@@ -25,6 +25,8 @@ public final class RoomStore {
   private final PreparedStatement selectMember;
   private final PreparedStatement selectMembers;
   private final PreparedStatement selectRoomsOf;
+  private final PreparedStatement claimRoom;
+  private final PreparedStatement releaseRoom;
 
   private RoomStore(CassandraClient client, List<PreparedStatement> p) {
     this.client = client;
@@ -37,6 +39,8 @@ public final class RoomStore {
     this.selectMember = p.get(6);
     this.selectMembers = p.get(7);
     this.selectRoomsOf = p.get(8);
+    this.claimRoom = p.get(9);
+    this.releaseRoom = p.get(10);
   }
 
   public static Future<RoomStore> create(CassandraClient client, JsonObject cql) {
@@ -50,7 +54,9 @@ public final class RoomStore {
       "DELETE FROM " + ks + ".rooms_by_user WHERE user_id = ? AND room_id = ?",
       "SELECT user_id FROM " + ks + ".members_by_room WHERE room_id = ? AND user_id = ?",
       "SELECT user_id FROM " + ks + ".members_by_room WHERE room_id = ?",
-      "SELECT room_id FROM " + ks + ".rooms_by_user WHERE user_id = ?");
+      "SELECT room_id FROM " + ks + ".rooms_by_user WHERE user_id = ?",
+      "INSERT INTO " + ks + ".rooms (room_id, name, created_by, created_at) VALUES (?, ?, ?, ?) IF NOT EXISTS",
+      "DELETE FROM " + ks + ".rooms WHERE room_id = ? IF created_by = ? AND created_at = ?");
     // The first statement alone: a fresh shared client connects on first use, and concurrent
     // first uses race inside vertx-cassandra-client (IllegalStateException in SessionHolder).
     return client.prepare(queries.get(0)).compose(first -> {
@@ -70,6 +76,34 @@ public final class RoomStore {
       insertMember.bind(room.roomId(), room.createdBy(), room.createdAt()),
       insertUserRoom.bind(room.createdBy(), room.roomId(), room.createdAt()));
     return client.execute(batch).mapEmpty();
+  }
+
+  /**
+   * Creates the room only if its id is free, then makes its creator a member; answers null when it
+   * did, or the room that already holds the id (nothing written then).
+   *
+   * <p>The id claim is a lightweight transaction: a client-chosen key two clients may race for is
+   * the one place plain upserts would let the second silently overwrite the first. The membership
+   * rows follow in one logged batch; if that fails, the creation is undone (memberships, then the
+   * claim) so a failed request leaves no room without its creator. Should the undo fail too, the
+   * creator's retry of the same request completes the room (see the API's create).
+   */
+  public Future<Room> createIfAbsent(Room room) {
+    return client.executeWithFullFetch(claimRoom.bind(room.roomId(), room.name(), room.createdBy(), room.createdAt()))
+      .compose(rows -> {
+        Row row = rows.get(0);
+        if (!row.getBoolean("[applied]")) {
+          return Future.succeededFuture(room(row));
+        }
+        return client.execute(BatchStatement.newInstance(BatchType.LOGGED,
+            insertMember.bind(room.roomId(), room.createdBy(), room.createdAt()),
+            insertUserRoom.bind(room.createdBy(), room.roomId(), room.createdAt())))
+          .<Room>map(rs -> null)
+          .recover(failure -> client.execute(BatchStatement.newInstance(BatchType.LOGGED,
+                deleteMember.bind(room.roomId(), room.createdBy()), deleteUserRoom.bind(room.createdBy(), room.roomId())))
+              .compose(v -> client.execute(releaseRoom.bind(room.roomId(), room.createdBy(), room.createdAt())))
+              .transform(undone -> Future.failedFuture(failure)));
+      });
   }
 
   /** The room, or null when there is none. */

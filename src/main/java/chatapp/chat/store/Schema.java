@@ -48,10 +48,6 @@ public final class Schema {
         + " room_id text, user_id text, joined_at timestamp, PRIMARY KEY (room_id, user_id))",
       "CREATE TABLE IF NOT EXISTS " + ks + ".rooms_by_user ("
         + " user_id text, room_id text, joined_at timestamp, PRIMARY KEY (user_id, room_id))");
-    Future<Void> chain = Future.succeededFuture();
-    for (String statement : statements) {
-      chain = chain.compose(v -> client.execute(statement)).mapEmpty();
-    }
-    return chain.onSuccess(v -> log.info("CQL schema ready in keyspace {}", ks));
+    return Cql.ddl(client, statements).onSuccess(v -> log.info("CQL schema ready in keyspace {}", ks));
   }
 }

@@ -1,0 +1,298 @@
+package chatapp.chat.gateway;
+
+import chatapp.bus.ChatMessage;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * One authenticated client socket, SockJS or TCP: everything the gateway writes to it goes through
+ * here, on the socket's event loop. It keeps three promises:
+ * <ul>
+ *   <li>bounded memory: live frames handed to the transport and not yet written out, plus live
+ *       frames held back, never pass {@code maxOutboundBytes}; the socket that would pass it is
+ *       told {@code slow_consumer} and disconnected (the bridges themselves never look at a
+ *       socket's write queue);</li>
+ *   <li>recovery before live: while a room is being recovered its live frames are held, then the
+ *       missed messages are written in order, then the held frames minus those already written
+ *       (and a live copy that comes later still, of a message stored before the read but
+ *       published after it, is dropped too);</li>
+ *   <li>inbound frames are decided one after another, in the order they came.</li>
+ * </ul>
+ */
+abstract class ClientSession {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+  final String userId;
+  final String socketId = UUID.randomUUID().toString();
+  private final String bridge;
+  private final long maxOutboundBytes;
+  private final GatewayMetrics metrics;
+
+  /** Bytes handed to the transport whose write has not completed yet. */
+  private long inTransport;
+  /** Bytes of live frames held for a recovering room or waiting in the backlog. */
+  private long queuedLive;
+  /** Frames waiting for the transport to drain: recovery output, and what follows it. */
+  private final Deque<Pending> backlog = new ArrayDeque<>();
+  private final Map<String, Held> recovering = new HashMap<>();
+  /**
+   * Per recovered address, ids the recovery wrote whose live copy may still come: a message stored
+   * before the recovery read it can be published after. Live messages come in the room's order, so
+   * the first live message not in the set ends the overlap, and the set goes.
+   */
+  private final Map<String, Set<String>> echoes = new HashMap<>();
+  /** Every address this socket listens to, as the bridge sees it (a revoked room stays until unregistered). */
+  private final Set<String> addresses = new HashSet<>();
+  private final Set<String> roomAddresses = new HashSet<>();
+  private final Set<String> revoked = new HashSet<>();
+  private Future<?> inbound = Future.succeededFuture();
+  private boolean closed;
+
+  private record Pending(String messageId, Buffer frame, boolean live) {
+  }
+
+  private record Held(UUID after, List<Pending> frames) {
+  }
+
+  ClientSession(String userId, String bridge, long maxOutboundBytes, GatewayMetrics metrics) {
+    this.userId = userId;
+    this.bridge = bridge;
+    this.maxOutboundBytes = maxOutboundBytes;
+    this.metrics = metrics;
+  }
+
+  /** Writes a frame to the wire; the future completes once it left this process. */
+  protected abstract Future<Void> transportWrite(Buffer frame);
+
+  protected abstract void transportClose(String reason);
+
+  /** The wire form of a JSON frame. */
+  protected abstract Buffer encode(JsonObject frame);
+
+  /** A frame delivering {@code body} from {@code address} (SockJS "rec", TCP "message"). */
+  protected abstract JsonObject delivery(String address, Object body);
+
+  /** Called when the user lost a room he was registered for. */
+  protected void onRevoked(String address) {
+  }
+
+  /** Runs {@code decision} once every earlier inbound frame of this socket was decided. */
+  <T> Future<T> inOrder(Supplier<Future<T>> decision) {
+    Future<T> next = inbound.transform(ignored -> decision.get());
+    inbound = next;
+    return next;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** A live frame for {@code address}; {@code messageId} when it carries a chat message. */
+  void deliver(String address, String messageId, Buffer frame) {
+    if (closed || revoked.contains(address)) {
+      return;
+    }
+    if (messageId != null && !echoes.isEmpty() && isEcho(address, messageId)) {
+      return;
+    }
+    Held held = recovering.get(address);
+    if (held != null || !backlog.isEmpty()) {
+      if (reserveLive(frame.length())) {
+        Pending p = new Pending(messageId, frame, true);
+        if (held != null) {
+          held.frames().add(p);
+        } else {
+          backlog.add(p);
+        }
+      }
+      return;
+    }
+    if (inTransport + frame.length() > maxOutboundBytes) {
+      slowConsumer();
+      return;
+    }
+    send(frame);
+  }
+
+  /** Tells the client its registration is live: {"type":"registered"} on the address, before anything else there. */
+  void registrationLive(String address) {
+    if (!closed) {
+      send(encode(delivery(address, new JsonObject().put("type", "registered"))));
+    }
+  }
+
+  /** An error frame ({@link BridgeRules#errorFrame}) for this socket. */
+  void error(String address, int code, String reason, String message) {
+    if (!closed) {
+      send(encode(BridgeRules.errorFrame(address, code, reason, message)));
+    }
+  }
+
+  boolean isRegistered(String address) {
+    return addresses.contains(address);
+  }
+
+  /** The message id a recovering address resumes after; null when it is not recovering. */
+  UUID recoveringAfter(String address) {
+    Held held = recovering.get(address);
+    return held == null ? null : held.after();
+  }
+
+  void registered(String address) {
+    addresses.add(address);
+    if (BridgeRules.roomOf(address) != null) {
+      roomAddresses.add(address);
+    }
+    revoked.remove(address);
+  }
+
+  void unregistered(String address) {
+    addresses.remove(address);
+    revoked.remove(address);
+    stopListening(address);
+  }
+
+  private void stopListening(String address) {
+    roomAddresses.remove(address);
+    echoes.remove(address);
+    Held held = recovering.remove(address);
+    if (held != null) {
+      held.frames().forEach(p -> queuedLive -= p.frame().length());
+    }
+  }
+
+  /** Holds the live frames of {@code address} until {@link #recovered} writes what was missed. */
+  void holdLive(String address, UUID after) {
+    recovering.put(address, new Held(after, new ArrayList<>()));
+  }
+
+  /**
+   * Writes the missed messages (oldest first), or a reload notice when there were too many, then
+   * the live frames held meanwhile, skipping those the recovery already wrote.
+   */
+  void recovered(String address, List<ChatMessage> missed, JsonObject reload) {
+    Held held = recovering.remove(address);
+    if (held == null || closed) {
+      return;
+    }
+    Set<String> written = new HashSet<>();
+    written.add(held.after().toString());
+    if (reload != null) {
+      backlog.add(new Pending(null, encode(delivery(address, reload)), false));
+    } else {
+      for (ChatMessage m : missed) {
+        written.add(m.messageId().toString());
+        backlog.add(new Pending(null, encode(delivery(address, m.toJson().put("type", "message"))), false));
+      }
+    }
+    boolean overlapOver = false;
+    for (Pending p : held.frames()) {
+      if (p.messageId() != null && written.remove(p.messageId())) {
+        queuedLive -= p.frame().length();
+      } else {
+        overlapOver |= p.messageId() != null;
+        backlog.add(p);
+      }
+    }
+    if (!overlapOver && reload == null) {
+      echoes.put(address, written);
+    }
+    log.debug("recovered user={} socket={} address={} missed={} reload={}", userId, socketId, address, missed.size(), reload != null);
+    pump();
+  }
+
+  /** True when {@code messageId} was already written by the recovery of {@code address}. */
+  private boolean isEcho(String address, String messageId) {
+    Set<String> ids = echoes.get(address);
+    if (ids == null) {
+      return false;
+    }
+    if (ids.remove(messageId)) {
+      return true;
+    }
+    echoes.remove(address);
+    return false;
+  }
+
+  /** Checks the rooms this socket listens to again; a room the user left is cut off. */
+  void reverify(MembershipCache members) {
+    for (String address : List.copyOf(roomAddresses)) {
+      String roomId = BridgeRules.roomOf(address);
+      members.isMember(roomId, userId).onSuccess(member -> {
+        if (!member && roomAddresses.remove(address) && !closed) {
+          revoked.add(address);
+          stopListening(address);
+          log.info("revoked user={} socket={} room={}: no longer a member", userId, socketId, roomId);
+          error(address, 403, "not_member", "you are no longer a member of room " + roomId);
+          onRevoked(address);
+        }
+      });
+    }
+  }
+
+  /** The socket is gone: drop everything queued for it. */
+  void close() {
+    closed = true;
+    backlog.clear();
+    recovering.clear();
+    echoes.clear();
+  }
+
+  private boolean reserveLive(int size) {
+    if (inTransport + queuedLive + size > maxOutboundBytes) {
+      slowConsumer();
+      return false;
+    }
+    queuedLive += size;
+    return true;
+  }
+
+  private void send(Buffer frame) {
+    int size = frame.length();
+    inTransport += size;
+    transportWrite(frame).onComplete(ar -> {
+      inTransport -= size;
+      if (!backlog.isEmpty()) {
+        pump();
+      }
+    });
+  }
+
+  /** Moves the backlog to the transport while the transport holds under half the bound. */
+  private void pump() {
+    while (!closed && !backlog.isEmpty() && inTransport < maxOutboundBytes / 2) {
+      Pending p = backlog.poll();
+      if (p.live()) {
+        queuedLive -= p.frame().length();
+      }
+      send(p.frame());
+    }
+  }
+
+  private void slowConsumer() {
+    if (closed) {
+      return;
+    }
+    metrics.slowConsumer();
+    log.info("slow consumer user={} socket={} bridge={}: {} bytes queued against a bound of {}, disconnecting",
+      userId, socketId, bridge, inTransport + queuedLive, maxOutboundBytes);
+    error(null, 429, "slow_consumer", "this socket did not keep up with its messages: reconnect and recover from the last message seen");
+    close();
+    transportClose("slow consumer");
+  }
+}

@@ -1,0 +1,41 @@
+package chatapp.chat.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+/** A client on the SockJS bridge: frames are the bridge's JSON envelopes, one per SockJS message. */
+final class SockJsSession extends ClientSession {
+
+  /** WebSocket close code for a socket dropped by the gateway (4000-4999: the application's own). */
+  static final int CLOSE_SLOW_CONSUMER = 4008;
+
+  private final SockJSSocket socket;
+
+  SockJsSession(SockJSSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
+    super(userId, GatewayMetrics.SOCKJS, maxOutboundBytes, metrics);
+    this.socket = socket;
+  }
+
+  @Override
+  protected Future<Void> transportWrite(Buffer frame) {
+    return socket.write(frame);
+  }
+
+  @Override
+  protected void transportClose(String reason) {
+    // The raw WebSocket transport passes code and reason on; SockJS framing has its own close frame.
+    socket.close(CLOSE_SLOW_CONSUMER, reason);
+  }
+
+  @Override
+  protected Buffer encode(JsonObject frame) {
+    return Buffer.buffer(frame.encode());
+  }
+
+  @Override
+  protected JsonObject delivery(String address, Object body) {
+    return new JsonObject().put("type", "rec").put("address", address).put("body", body);
+  }
+}

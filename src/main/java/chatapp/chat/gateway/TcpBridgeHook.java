@@ -1,0 +1,215 @@
+package chatapp.chat.gateway;
+
+import chatapp.auth.Auth;
+import chatapp.bus.Addresses;
+import chatapp.chat.presence.Presence;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetSocket;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The TCP bridge's rules: the same as the SockJS bridge's, for clients that open a plain TCP
+ * socket. A TCP socket has no HTTP upgrade to carry a token, so it logs in with a first request to
+ * {@link Addresses#CLIENT_LOGIN} carrying {@code {token}}; until then only that is answered. The
+ * bridge's own registrations are not used (it has no outbound hook): an accepted register is
+ * served by the session's own consumer and answered with a {@code pong} frame.
+ */
+final class TcpBridgeHook implements Handler<BridgeEvent> {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpBridgeHook.class);
+  /** Header the hook puts on a login it could not verify, for the login consumer to answer. */
+  private static final String LOGIN_ERROR = "x-chat-login-error";
+
+  private final Vertx vertx;
+  private final Auth auth;
+  private final Map<NetSocket, TcpSession> sessions = new ConcurrentHashMap<>();
+  private final Presence presence;
+  private final MembershipCache members;
+  private final Recovery recovery;
+  private final GatewayMetrics metrics;
+  private final long maxOutboundBytes;
+  private final int maxHandlers;
+  private final int maxAddressLength;
+  private final long sweep;
+
+  TcpBridgeHook(Vertx vertx, JsonObject gateway, Auth auth, MembershipCache members, Recovery recovery, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.presence = Presence.create(vertx);
+    this.members = members;
+    this.recovery = recovery;
+    this.metrics = metrics;
+    this.maxOutboundBytes = gateway.getLong("maxOutboundBytes", 1_048_576L);
+    this.maxHandlers = gateway.getInteger("maxHandlersPerSocket", 1000);
+    this.maxAddressLength = BridgeRules.sockJs(gateway).getMaxAddressLength();
+    long ttlMs = gateway.getInteger("membershipTtlSeconds", 30) * 1000L;
+    this.sweep = vertx.setPeriodic(ttlMs, t -> sessions.values().forEach(s -> s.reverify(members)));
+  }
+
+  @Override
+  public void handle(BridgeEvent event) {
+    switch (event.type()) {
+      case SEND -> send(event);
+      case REGISTER -> register(event);
+      case UNREGISTER -> unregister(event);
+      case PUBLISH -> refuse(event, null, 403, "publish_refused", "clients do not publish: send to " + Addresses.CLIENT_SEND);
+      default -> event.complete(true);
+    }
+  }
+
+  private void send(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    String address = frame.getString("address");
+    TcpSession session = sessions.get(event.socket());
+    if ((Addresses.CLIENT_SEND.equals(address) || Addresses.CLIENT_LOGIN.equals(address)) && frame.getString("replyAddress") == null) {
+      refuse(event, null, 400, "no_reply_address", "a send to " + address + " needs a reply address: the answer goes there");
+      return;
+    }
+    if (Addresses.CLIENT_LOGIN.equals(address) && session == null) {
+      login(event, frame);
+      return;
+    }
+    if (Addresses.CLIENT_LOGIN.equals(address)) {
+      // A second login on a logged-in socket answers who it already is; its token goes nowhere.
+      frame.put("body", new JsonObject());
+    }
+    // No user header on a socket that did not log in: the consumer answers 401.
+    frame.put("headers", BridgeRules.trustedHeaders(session == null ? null : session.userId));
+    if (session == null) {
+      event.complete(true);
+    } else {
+      session.inOrder(() -> Future.succeededFuture(true)).onComplete(ar -> event.complete(true));
+    }
+  }
+
+  private void login(BridgeEvent event, JsonObject frame) {
+    NetSocket socket = event.socket();
+    String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
+    // The token goes no further than this check.
+    frame.put("body", new JsonObject());
+    Future<String> userId = token == null || token.isBlank()
+      ? Future.failedFuture("the body must be {\"token\": \"<JWT>\"}")
+      : auth.provider().authenticate(new TokenCredentials(token)).map(Auth::userId);
+    userId.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null && !ar.result().isBlank() && !sessions.containsKey(socket)) {
+        TcpSession session = new TcpSession(socket, ar.result(), maxOutboundBytes, metrics);
+        sessions.put(socket, session);
+        socket.closeHandler(v -> closed(socket));
+        GatewayMetrics.socketOpened(GatewayMetrics.TCP);
+        log.debug("tcp login user={} socket={}", session.userId, session.socketId);
+        presence.connected(session.userId, session.socketId)
+          .onFailure(e -> log.warn("presence not told of user={} socket={}: {}", session.userId, session.socketId, e.toString()));
+        frame.put("headers", BridgeRules.trustedHeaders(session.userId));
+      } else {
+        metrics.refused("unauthenticated");
+        frame.put("headers", new JsonObject().put(LOGIN_ERROR, token == null ? "the body must be {\"token\": \"<JWT>\"}"
+          : "the token is invalid or expired"));
+      }
+      event.complete(true);
+    });
+  }
+
+  /** The login request's answer: the user the socket now speaks as, or 401. */
+  static void answerLogin(Message<Object> msg) {
+    String userId = msg.headers().get(BridgeRules.USER_HEADER);
+    if (userId != null) {
+      msg.reply(new JsonObject().put("userId", userId));
+    } else {
+      String error = msg.headers().get(LOGIN_ERROR);
+      msg.fail(401, error != null ? error : "log in over the TCP bridge with {\"token\": \"<JWT>\"}");
+    }
+  }
+
+  private void closed(NetSocket socket) {
+    TcpSession session = sessions.remove(socket);
+    if (session != null) {
+      session.close();
+      GatewayMetrics.socketClosed(GatewayMetrics.TCP);
+      log.debug("tcp socket closed user={} socket={}", session.userId, session.socketId);
+      presence.disconnected(session.userId, session.socketId)
+        .onFailure(e -> log.warn("presence not told user={} socket={} closed: {}", session.userId, session.socketId, e.toString()));
+    }
+  }
+
+  private void register(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    String address = frame.getString("address");
+    TcpSession session = sessions.get(event.socket());
+    if (session == null) {
+      refuse(event, address, 401, "unauthenticated", "log in first: send {\"token\": \"<JWT>\"} to " + Addresses.CLIENT_LOGIN);
+      return;
+    }
+    session.inOrder(() -> session.listening() >= maxHandlers
+      ? Future.succeededFuture(new Permissions.Refusal(429, "too_many_registrations", "at most " + maxHandlers + " addresses per socket"))
+      : Permissions.register(members, session, frame, maxAddressLength)).onComplete(ar -> {
+        Permissions.Refusal refusal = ar.succeeded() ? ar.result() : Permissions.UNAVAILABLE;
+        if (refusal != null) {
+          refuse(event, address, refusal.code(), refusal.reason(), refusal.message());
+          return;
+        }
+        if (session.isClosed()) {
+          event.complete(false);
+          return;
+        }
+        UUID after = BridgeRules.lastMessageId(frame);
+        if (after != null && BridgeRules.roomOf(address) != null) {
+          session.holdLive(address, after);
+        }
+        session.registered(address);
+        session.listen(vertx.eventBus(), address).onComplete(live -> {
+          session.registrationLive(address);
+          if (after != null && BridgeRules.roomOf(address) != null) {
+            recovery.recover(session, address, BridgeRules.roomOf(address), after);
+          }
+          log.debug("tcp registered user={} socket={} address={} after={}", session.userId, session.socketId, address, after);
+          // The session delivers, not the bridge: the bridge only answers this frame, with a pong.
+          frame.put("type", "ping");
+          event.complete(true);
+        });
+      });
+  }
+
+  private void unregister(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    TcpSession session = sessions.get(event.socket());
+    if (session == null) {
+      refuse(event, frame.getString("address"), 401, "unauthenticated", "log in first");
+      return;
+    }
+    session.inOrder(() -> Future.succeededFuture(true)).onComplete(ar -> {
+      session.unregistered(frame.getString("address"));
+      session.unlisten(frame.getString("address"));
+      frame.put("type", "ping");
+      event.complete(true);
+    });
+  }
+
+  /** An error frame the client can act on, then the bridge's own "blocked" frame. */
+  private void refuse(BridgeEvent event, String address, int code, String reason, String message) {
+    metrics.refused(reason);
+    TcpSession session = sessions.get(event.socket());
+    if (session != null) {
+      session.error(address, code, reason, message);
+    } else {
+      event.socket().write(TcpSession.frame(BridgeRules.errorFrame(address, code, reason, message)));
+    }
+    event.complete(false);
+  }
+
+  Future<Void> close() {
+    vertx.cancelTimer(sweep);
+    sessions.keySet().forEach(this::closed);
+    return Future.succeededFuture();
+  }
+}

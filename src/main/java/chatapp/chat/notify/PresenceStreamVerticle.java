@@ -1,0 +1,186 @@
+package chatapp.chat.notify;
+
+import chatapp.bus.Addresses;
+import chatapp.grpc.Backoff;
+import chatapp.grpc.GrpcAddresses;
+import chatapp.proto.chat.ChatServiceGrpcClient;
+import chatapp.proto.chat.NotificationRequest;
+import chatapp.proto.chat.NotificationResponse;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.impl.GrpcWriteStreamBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Holds this node's one {@code chat.ChatService/StreamNotifications} stream. Every presence change
+ * on this node ({@link Addresses#PRESENCE_CHANGED}) is written on it as {@code {user_id, status}};
+ * the service answers a "connected" with the user's pending notifications, which go to his sockets
+ * on {@link Addresses#user(String)} as {@code {"type": "notifications", "items": [...]}}.
+ *
+ * <p>A broken stream is reopened with capped backoff and jitter; once reopened, the whole set of
+ * users online here is written again (marked {@code resync}, so the service updates its view
+ * without answering pending notifications twice), and the service's view converges whatever was
+ * missed while the stream was down. The set is built from the presence events themselves, so it is
+ * exactly this node's.
+ */
+public class PresenceStreamVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(PresenceStreamVerticle.class);
+
+  private final Set<String> online = new LinkedHashSet<>();
+  /** Connected while no stream was up: their pending notifications are still to be asked for. */
+  private final Set<String> unannounced = new HashSet<>();
+  private GrpcClient client;
+  private SocketAddress address;
+  private Backoff backoff;
+  private String token;
+  private MessageConsumer<JsonObject> consumer;
+  private GrpcClientRequest<NotificationRequest, NotificationResponse> stream;
+  private int failures;
+  /** The current stream was accepted by the service (its headers came back). */
+  private boolean confirmed;
+  private boolean stopping;
+
+  @Override
+  public Future<?> start() {
+    JsonObject cfg = config().getJsonObject("notificationService");
+    address = GrpcAddresses.parse(cfg.getString("address"));
+    backoff = Backoff.from(cfg.getJsonObject("retry"));
+    token = cfg.getString("authToken", "");
+    client = GrpcClient.client(vertx);
+    consumer = vertx.eventBus().localConsumer(Addresses.PRESENCE_CHANGED, msg -> onPresence(msg.body()));
+    // Not waiting for the stream: chat starts and runs while the notification service is down.
+    open();
+    return consumer.completion();
+  }
+
+  private void onPresence(JsonObject event) {
+    String userId = event == null ? null : event.getString("userId");
+    String status = event == null ? null : event.getString("status");
+    if (userId == null || userId.isBlank() || !("connected".equals(status) || "disconnected".equals(status))) {
+      log.warn("presence event ignored: {}", event);
+      return;
+    }
+    if ("connected".equals(status)) {
+      online.add(userId);
+      if (!confirmed) {
+        unannounced.add(userId);
+      }
+    } else {
+      online.remove(userId);
+      unannounced.remove(userId);
+    }
+    // While the stream is down the change lives only in the set; the resync after reopening carries it.
+    if (stream != null) {
+      stream.write(NotificationRequest.newBuilder().setUserId(userId).setStatus(status).build());
+    }
+  }
+
+  private void open() {
+    if (stopping) {
+      return;
+    }
+    client.request(address, ChatServiceGrpcClient.StreamNotifications).onComplete(ar -> {
+      if (ar.failed()) {
+        broken(ar.cause());
+        return;
+      }
+      GrpcClientRequest<NotificationRequest, NotificationResponse> req = ar.result();
+      if (!token.isBlank()) {
+        req.headers().set("authorization", "Bearer " + token);
+      }
+      req.exceptionHandler(e -> broken(req, e));
+      stream = req;
+      // Headers now, even with nobody online to report: the service registers this node's stream
+      // and answers with its own headers, which is how a refusal or a dead server shows up here.
+      if (req instanceof GrpcWriteStreamBase<?, ?> base) {
+        base.writeHead();
+      }
+      // The service forgot this node's users when the last stream broke: tell it again. Those who
+      // came while it was down are announced as new, so the service answers their pending ones.
+      for (String userId : online) {
+        req.write(NotificationRequest.newBuilder().setUserId(userId).setStatus("connected")
+          .setResync(!unannounced.contains(userId)).build());
+      }
+      req.response().onComplete(ar2 -> {
+        if (ar2.failed()) {
+          broken(req, ar2.cause());
+          return;
+        }
+        GrpcClientResponse<NotificationRequest, NotificationResponse> resp = ar2.result();
+        if (resp.status() != null && resp.status() != GrpcStatus.OK) {
+          broken(req, new IllegalStateException("stream refused: " + resp.status().name() + " " + resp.statusMessage()));
+          return;
+        }
+        failures = 0;
+        confirmed = true;
+        unannounced.clear(); // all written on a stream the service accepted
+        log.info("presence stream open to {} ({} users resent)", address, online.size());
+        resp.handler(this::onUpdate);
+        resp.exceptionHandler(e -> broken(req, e));
+        resp.endHandler(v -> broken(req, new IllegalStateException("stream ended by the service: "
+          + (resp.status() == null ? "" : resp.status().name()) + " " + resp.statusMessage())));
+      });
+    });
+  }
+
+  private void onUpdate(NotificationResponse response) {
+    try {
+      JsonObject update = new JsonObject(response.getUpdate());
+      if (!response.getUserId().isBlank() && "notifications".equals(update.getString("type"))) {
+        vertx.eventBus().publish(Addresses.user(response.getUserId()), update);
+        return;
+      }
+    } catch (DecodeException | ClassCastException e) {
+      // falls through to the warning
+    }
+    log.warn("notification update for user={} not understood, dropped", response.getUserId());
+  }
+
+  private void broken(GrpcClientRequest<NotificationRequest, NotificationResponse> req, Throwable cause) {
+    if (stream == req) {
+      broken(cause);
+    }
+  }
+
+  private void broken(Throwable cause) {
+    stream = null;
+    confirmed = false;
+    if (stopping) {
+      return;
+    }
+    failures++;
+    long delay = backoff.delay(failures);
+    if (failures == 1 || failures % 10 == 0) {
+      log.warn("presence stream to {} down ({}), reopening in {} ms (attempt {})", address, cause.toString(), delay, failures);
+    }
+    vertx.setTimer(delay, t -> open());
+  }
+
+  /** Users this node reports online. */
+  public int onlineHere() {
+    return online.size();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (stream != null) {
+      stream.end(); // ends our side; the service forgets this node's users
+    }
+    return consumer.unregister().eventually(() -> client.close());
+  }
+}

@@ -1,0 +1,60 @@
+package chatapp.notification;
+
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The notification service's own tables, created if missing: the service can run alone, so it does
+ * not rely on the chat service's schema. Plain CQL that ScyllaDB and Cassandra both accept.
+ */
+public final class NotificationSchema {
+
+  private static final Logger log = LoggerFactory.getLogger(NotificationSchema.class);
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
+
+  private NotificationSchema() {
+  }
+
+  public static Future<Void> ensure(CassandraClient client, JsonObject cql) {
+    String ks = cql.getString("keyspace");
+    int factor = cql.getInteger("replicationFactor");
+    String strategy = cql.getString("replicationStrategy");
+    String replication = "SimpleStrategy".equals(strategy)
+      ? "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}"
+      : "{'class': '" + strategy + "', '" + cql.getString("localDatacenter") + "': " + factor + "}";
+    List<String> statements = List.of(
+      "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + replication,
+      // One row per user and room: the row IS the coalesced notification. Partitioned by room, so
+      // one message's notifications for all its offline members are one mutation. Unread message
+      // ids form a set, so recording a message twice (a retry) counts it once, with no read before
+      // the write. Each write carries its message's own time as its timestamp, so the newest
+      // message wins whatever order retries arrive in; `latest` holds that message in one cell
+      // (id, sender, preview) led by its time in fixed-width hex, because two messages within the
+      // same microsecond tie on the timestamp and a tie goes to the greater value. Unread ids expire
+      // after notifications.ttlDays; the row itself (one per user and room) is kept.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".room_notifications ("
+        + " room_id text, user_id text, unread set<text>, latest text, read_count int, read_at timestamp,"
+        + " PRIMARY KEY (room_id, user_id))",
+      // How a user's notifications are found: the rooms he has one in.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".notification_rooms_by_user ("
+        + " user_id text, room_id text, PRIMARY KEY (user_id, room_id))",
+      // Pushes a channel gave up on, by channel and day so no partition grows without bound.
+      "CREATE TABLE IF NOT EXISTS " + ks + ".notification_dead_letters ("
+        + " channel text, day int, id timeuuid, user_id text, room_id text, payload text, error text, attempts int,"
+        + " PRIMARY KEY ((channel, day), id))");
+    Future<Void> chain = Future.succeededFuture();
+    for (String statement : statements) {
+      // A schema change waits for agreement, which takes seconds on a busy node: more than the
+      // driver's 2 s default for a request.
+      chain = chain.compose(v -> client.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT))).mapEmpty();
+    }
+    return chain.onSuccess(v -> log.info("notification tables ready in keyspace {}", ks));
+  }
+}

@@ -1,0 +1,338 @@
+/*
+ * The chat's browser client: REST (/api, see /docs) for rooms, members and history; the SockJS
+ * event-bus bridge (/eventbus, see the README's "Client protocol") for live messages, presence,
+ * notifications and sending. Everything it loads is served by the chat service itself.
+ */
+(function () {
+  'use strict';
+
+  var ROOM = function (id) { return 'chat.client.room.' + id; };
+  var USER = function (id) { return 'chat.client.user.' + id; };
+  var SEND = 'chat.client.send';
+  var PAGE = 50;
+
+  var state = {
+    token: null, userId: null, eb: null,
+    rooms: new Map(),       // roomId -> room
+    current: null,          // roomId shown
+    messages: new Map(),    // roomId -> [message], oldest first
+    seen: new Map(),        // roomId -> Set(messageId): live, recovered and history copies collapse
+    lastId: new Map(),      // roomId -> newest messageId received: where a reconnect resumes
+    unread: new Map(),      // roomId -> count
+    olderBefore: null       // history cursor of the room shown
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  function status(text) { $('status').textContent = text; }
+  function error(text) { $('error').textContent = text || ''; }
+
+  function api(method, path, body) {
+    var init = { method: method, headers: { 'Authorization': 'Bearer ' + state.token } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch('/api' + path, init).then(function (res) {
+      if (res.status === 204) { return null; }
+      return res.json().then(function (json) {
+        if (!res.ok) { throw new Error(json.detail || json.title || ('HTTP ' + res.status)); }
+        return json;
+      });
+    });
+  }
+
+  // ---- sign in -------------------------------------------------------------------------------
+
+  function signIn(userId) {
+    return fetch('/api/dev/tokens', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: userId })
+    }).then(function (res) {
+      return res.json().then(function (json) {
+        if (!res.ok) { throw new Error(json.detail || 'sign-in refused'); }
+        return json.token;
+      });
+    }).then(function (token) {
+      state.token = token;
+      state.userId = userId;
+      sessionStorage.setItem('chat.session', JSON.stringify({ token: token, userId: userId }));
+      return start();
+    });
+  }
+
+  function start() {
+    $('sign-in').hidden = true;
+    $('app').hidden = false;
+    $('sign-out').hidden = false;
+    status('Signed in as ' + state.userId + ', connecting…');
+    return loadRooms().then(connect);
+  }
+
+  // ---- rooms and history ---------------------------------------------------------------------
+
+  function loadRooms() {
+    return api('GET', '/rooms').then(function (page) {
+      page.rooms.forEach(function (room) { state.rooms.set(room.roomId, room); });
+      renderRooms();
+    });
+  }
+
+  function renderRooms() {
+    var list = $('room-list');
+    list.textContent = '';
+    Array.from(state.rooms.values()).sort(function (a, b) { return a.name.localeCompare(b.name); }).forEach(function (room) {
+      var li = document.createElement('li');
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.roomId = room.roomId;
+      button.setAttribute('aria-current', String(room.roomId === state.current));
+      var name = document.createElement('span');
+      name.textContent = room.name;
+      button.appendChild(name);
+      var unread = state.unread.get(room.roomId) || 0;
+      if (unread > 0) {
+        var badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.textContent = String(unread);
+        badge.setAttribute('aria-label', unread + ' unread');
+        button.appendChild(badge);
+      }
+      button.addEventListener('click', function () { openRoom(room.roomId); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+
+  function openRoom(roomId) {
+    state.current = roomId;
+    state.unread.set(roomId, 0);
+    var room = state.rooms.get(roomId);
+    $('room-title').textContent = room ? room.name : roomId;
+    $('room-id-line').textContent = 'Room id: ' + roomId;
+    $('send-form').hidden = false;
+    renderRooms();
+    renderMessages();
+    loadMembers(roomId);
+    return api('GET', '/rooms/' + encodeURIComponent(roomId) + '/messages?limit=' + PAGE).then(function (page) {
+      addHistory(roomId, page);
+    }).catch(function (e) { error(e.message); });
+  }
+
+  function loadOlder() {
+    var roomId = state.current;
+    if (!roomId || !state.olderBefore) { return; }
+    api('GET', '/rooms/' + encodeURIComponent(roomId) + '/messages?limit=' + PAGE + '&before=' + state.olderBefore)
+      .then(function (page) { addHistory(roomId, page); })
+      .catch(function (e) { error(e.message); });
+  }
+
+  function addHistory(roomId, page) {
+    // History comes newest first; the list keeps oldest first.
+    page.messages.slice().reverse().forEach(function (m) { remember(m); });
+    if (roomId === state.current) {
+      state.olderBefore = page.nextBefore || null;
+      $('older').hidden = !state.olderBefore;
+      renderMessages();
+    }
+  }
+
+  function loadMembers(roomId) {
+    return api('GET', '/rooms/' + encodeURIComponent(roomId) + '/members').then(function (page) {
+      if (roomId !== state.current) { return; }
+      var list = $('member-list');
+      list.textContent = '';
+      page.members.forEach(function (member) {
+        var li = document.createElement('li');
+        li.textContent = member.userId;
+        li.dataset.userId = member.userId;
+        li.className = member.online ? 'online' : '';
+        li.setAttribute('aria-label', member.userId + (member.online ? ', online' : ', offline'));
+        list.appendChild(li);
+      });
+    });
+  }
+
+  /** Keeps a message once, in time order; returns whether it was new. */
+  function remember(m) {
+    var seen = state.seen.get(m.roomId) || new Set();
+    state.seen.set(m.roomId, seen);
+    if (seen.has(m.messageId)) { return false; }
+    seen.add(m.messageId);
+    var list = state.messages.get(m.roomId) || [];
+    state.messages.set(m.roomId, list);
+    var i = list.length;
+    while (i > 0 && list[i - 1].sentAt > m.sentAt) { i--; }
+    list.splice(i, 0, m);
+    var last = list[list.length - 1];
+    state.lastId.set(m.roomId, last.messageId);
+    return true;
+  }
+
+  function renderMessages() {
+    var ol = $('messages');
+    ol.textContent = '';
+    (state.messages.get(state.current) || []).forEach(function (m) {
+      var li = document.createElement('li');
+      li.dataset.messageId = m.messageId;
+      var who = document.createElement('span');
+      who.className = 'who';
+      who.textContent = m.senderId;
+      var body = document.createElement('span');
+      body.className = 'body';
+      body.textContent = m.body;
+      var time = document.createElement('time');
+      time.dateTime = new Date(m.sentAt).toISOString();
+      time.textContent = new Date(m.sentAt).toLocaleTimeString();
+      li.append(who, body, time);
+      ol.appendChild(li);
+    });
+    ol.scrollTop = ol.scrollHeight;
+  }
+
+  // ---- live: the event-bus bridge ------------------------------------------------------------
+
+  function connect() {
+    var eb = new EventBus('/eventbus?token=' + encodeURIComponent(state.token));
+    state.eb = eb;
+    eb.enableReconnect(true);
+    // Runs on the first open and on every reconnect: the bridge forgets a closed socket's handlers.
+    eb.onopen = function () {
+      status('Signed in as ' + state.userId + ', connected');
+      eb.registerHandler(USER(state.userId), onUserFrame);
+      state.rooms.forEach(function (room) { registerRoom(room.roomId); });
+      if (state.current) { loadMembers(state.current); }
+    };
+    eb.onclose = function () { status('Signed in as ' + state.userId + ', reconnecting…'); };
+    eb.onerror = function (err) { error(err && err.body ? 'refused: ' + err.body : 'connection error'); };
+  }
+
+  /**
+   * The smallest time-based UUID (version 1) of a millisecond: "everything after" it is every
+   * message of the room when the client has none yet. Without it, a message stored between the
+   * history read and the registration taking effect would be missed.
+   */
+  function timeUuid(ms) {
+    var t = (BigInt(ms) + 12219292800000n) * 10000n; // 100 ns since 1582-10-15
+    var hex = function (v, n) { return v.toString(16).padStart(n, '0'); };
+    return hex(t & 0xffffffffn, 8) + '-' + hex((t >> 32n) & 0xffffn, 4) + '-' + hex(((t >> 48n) & 0x0fffn) | 0x1000n, 4)
+      + '-8080-808080808080';
+  }
+
+  /** fromStart: a room just created or joined, whose every message this client should get. */
+  function registerRoom(roomId, fromStart) {
+    if (!state.eb || state.eb.state !== EventBus.OPEN) { return; }
+    var room = state.rooms.get(roomId);
+    var last = state.lastId.get(roomId) || (fromStart && room ? timeUuid(Date.parse(room.createdAt) - 1) : null);
+    // With lastMessageId the gateway first sends what was missed, in order, then the live ones.
+    state.eb.registerHandler(ROOM(roomId), last ? { lastMessageId: last } : {}, function (err, frame) {
+      if (err) { error('room ' + roomId + ': ' + (err.message || err.failureType)); return; }
+      onRoomFrame(roomId, frame.body);
+    });
+  }
+
+  function onRoomFrame(roomId, event) {
+    if (event.type === 'message') {
+      if (remember(event) && roomId !== state.current) {
+        state.unread.set(roomId, (state.unread.get(roomId) || 0) + 1);
+        renderRooms();
+      }
+      if (roomId === state.current) {
+        renderMessages();
+        // A sender the list does not show has joined since it was loaded.
+        if (!document.querySelector('#member-list li[data-user-id="' + CSS.escape(event.senderId) + '"]')) {
+          loadMembers(roomId);
+        }
+      }
+    } else if ((event.type === 'presence' || event.type === 'member') && roomId === state.current) {
+      loadMembers(roomId);
+    } else if (event.type === 'reload') {
+      state.messages.delete(roomId);
+      state.seen.delete(roomId);
+      if (roomId === state.current) { openRoom(roomId); }
+    }
+  }
+
+  function onUserFrame(err, frame) {
+    if (err) { return; }
+    var event = frame.body;
+    if (event.type === 'notifications') {
+      // What arrived while we were away: one item per room, with how many messages.
+      event.items.forEach(function (item) {
+        if (item.roomId !== state.current) {
+          state.unread.set(item.roomId, Math.max(state.unread.get(item.roomId) || 0, item.count));
+        }
+      });
+      renderRooms();
+    }
+  }
+
+  function send(body) {
+    var roomId = state.current;
+    var draft = { roomId: roomId, body: body, clientMsgId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    return new Promise(function (resolve, reject) {
+      state.eb.send(SEND, draft, function (err, reply) {
+        if (err) { reject(new Error(err.message || err.failureType || 'not sent')); return; }
+        resolve(reply.body);
+      });
+    });
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------
+
+  $('sign-in-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    error('');
+    signIn($('user-name').value.trim()).catch(function (err) { status(err.message); });
+  });
+
+  $('sign-out').addEventListener('click', function () {
+    sessionStorage.removeItem('chat.session');
+    location.reload();
+  });
+
+  $('create-room-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', '/rooms', { name: $('room-name').value.trim() }).then(function (room) {
+      $('room-name').value = '';
+      state.rooms.set(room.roomId, room);
+      registerRoom(room.roomId, true);
+      openRoom(room.roomId);
+    }).catch(function (err) { error(err.message); });
+  });
+
+  $('join-room-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var roomId = $('room-id').value.trim();
+    api('PUT', '/rooms/' + encodeURIComponent(roomId) + '/members/' + encodeURIComponent(state.userId))
+      .then(function () { return api('GET', '/rooms/' + encodeURIComponent(roomId)); })
+      .then(function (room) {
+        $('room-id').value = '';
+        state.rooms.set(room.roomId, room);
+        registerRoom(room.roomId, true);
+        openRoom(room.roomId);
+      }).catch(function (err) { error(err.message); });
+  });
+
+  $('send-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var input = $('message-body');
+    var body = input.value;
+    if (!body.trim()) { return; }
+    error('');
+    send(body).then(function () { input.value = ''; }).catch(function (err) { error(err.message); });
+  });
+
+  $('message-body').addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('send-form').requestSubmit(); }
+  });
+
+  $('older').addEventListener('click', loadOlder);
+
+  var saved = sessionStorage.getItem('chat.session');
+  if (saved) {
+    var session = JSON.parse(saved);
+    state.token = session.token;
+    state.userId = session.userId;
+    start().catch(function () { sessionStorage.removeItem('chat.session'); location.reload(); });
+  }
+})();

@@ -1,0 +1,235 @@
+package chatapp.bench;
+
+import chatapp.Services;
+import chatapp.auth.Auth;
+import chatapp.chat.store.Cql;
+import chatapp.chat.store.MessageStore;
+import chatapp.chat.store.Room;
+import chatapp.chat.store.RoomStore;
+import chatapp.testing.SharedStack;
+import chatapp.testing.TestConfig;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.ConcurrentHistogram;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Load on the whole chat path as users see it: N WebSocket clients over R rooms (N/R online
+ * members per room) send through the SockJS bridge; every message goes to Kafka, the store and the
+ * fan-out, and back to every member's socket. It prints sent, acknowledged, delivered and stored
+ * counts, p50/p99/p99.9 of send-to-ack and send-to-delivered (HdrHistogram), and the raw CQL
+ * single-row INSERT rate measured first in the same run, against the shared test stack.
+ * <pre>
+ * CHAT_TEST_STACK=4 mvn -q -B test-compile exec:java -Dexec.classpathScope=test \
+ *   -Dmain.class=chatapp.bench.ChatLoadBenchmark -Dexec.args="clients=100 rooms=10 rate=max seconds=20"
+ * </pre>
+ * {@code rate=max}: every client keeps {@code window} messages between its send and their delivery
+ * back to itself (a closed loop over the whole path: the rate it sustains), then a second phase runs
+ * at half that rate; {@code rate=N}: one phase at N messages/s.
+ * Other arguments: {@code warmup=5} seconds, {@code bytes=200} per body, {@code window=4}.
+ */
+public final class ChatLoadBenchmark {
+
+  private static final int CQL_ROWS = 20_000;
+
+  private final Vertx vertx;
+  private final JsonObject config;
+  private final Map<String, String> args;
+  private final int clients;
+  private final int rooms;
+  private final int seconds;
+  private final int warmup;
+  private final int bytes;
+  private CassandraClient cql;
+  private RoomStore roomStore;
+  private Auth auth;
+
+  private ChatLoadBenchmark(Vertx vertx, JsonObject config, Map<String, String> args) {
+    this.vertx = vertx;
+    this.config = config;
+    this.args = args;
+    this.clients = Integer.parseInt(args.getOrDefault("clients", "100"));
+    this.rooms = Integer.parseInt(args.getOrDefault("rooms", "10"));
+    this.seconds = Integer.parseInt(args.getOrDefault("seconds", "20"));
+    this.warmup = Integer.parseInt(args.getOrDefault("warmup", "5"));
+    this.bytes = Integer.parseInt(args.getOrDefault("bytes", "200"));
+  }
+
+  public static void main(String[] argv) {
+    Map<String, String> args = new HashMap<>();
+    for (String a : argv) {
+      String[] kv = a.split("=", 2);
+      args.put(kv[0], kv.length > 1 ? kv[1] : "");
+    }
+    Vertx vertx = Vertx.vertx();
+    int exit = 0;
+    try {
+      JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
+      new ChatLoadBenchmark(vertx, config, args).run();
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      exit = 1;
+    } finally {
+      vertx.close().await();
+      SharedStack.stop();
+    }
+    System.exit(exit);
+  }
+
+  private void run() {
+    Services.deploy(vertx, config, Services.ALL).await();
+    cql = Cql.client(vertx, config.getJsonObject("cql"));
+    roomStore = RoomStore.create(cql, config.getJsonObject("cql")).await();
+    auth = Auth.create(vertx, config.getJsonObject("auth"));
+    System.out.printf("%d clients over %d rooms (%d online members per room), %d-byte bodies, %d s warm-up + %d s measured per phase%n",
+      clients, rooms, clients / rooms, bytes, warmup, seconds);
+    double sequential = rawInserts(1, 3_000);
+    double concurrent = rawInserts(128, CQL_ROWS);
+    System.out.printf("raw CQL single-row INSERT into messages_by_room: %,.0f/s one at a time, %,.0f/s with 128 in flight%n",
+      sequential, concurrent);
+    String rate = args.getOrDefault("rate", "max");
+    if (rate.equals("max")) {
+      double max = phase("saturated", 0, Integer.parseInt(args.getOrDefault("window", "4")));
+      phase("half of saturated", max / 2, 0);
+    } else {
+      phase("fixed rate", Double.parseDouble(rate), 0);
+    }
+  }
+
+  /** {@code rows} single-row prepared INSERTs, {@code inFlight} at a time; returns rows per second. */
+  private double rawInserts(int inFlight, int rows) {
+    String ks = config.getJsonObject("cql").getString("keyspace");
+    PreparedStatement insert = cql.prepare("INSERT INTO " + ks + ".messages_by_room (room_id, bucket, message_id, sender_id, body)"
+      + " VALUES (?, ?, ?, ?, ?)").await();
+    String roomId = "raw-" + UUID.randomUUID();
+    String body = "x".repeat(bytes);
+    AtomicInteger next = new AtomicInteger();
+    Promise<Void> done = Promise.promise();
+    AtomicInteger finished = new AtomicInteger();
+    long t0 = System.nanoTime();
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < inFlight; i++) {
+        insertNext(insert, roomId, body, rows, next, finished, done);
+      }
+    });
+    done.future().await();
+    return rows / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private void insertNext(PreparedStatement insert, String roomId, String body, int rows, AtomicInteger next,
+                          AtomicInteger finished, Promise<Void> done) {
+    if (next.getAndIncrement() >= rows) {
+      return;
+    }
+    UUID id = Uuids.timeBased();
+    cql.execute(insert.bind(roomId, 0, id, "raw", body)).onComplete(ar -> {
+      if (finished.incrementAndGet() == rows) {
+        done.tryComplete();
+      }
+      insertNext(insert, roomId, body, rows, next, finished, done);
+    });
+  }
+
+  /**
+   * One phase on fresh rooms and sockets: paced at {@code rate} messages/s, or (rate 0) each
+   * client keeping {@code window} messages on their way back to itself. Returns the rate at which
+   * messages came back to their senders (stored and fanned out) in the measured window.
+   */
+  private double phase(String name, double rate, int window) {
+    int members = clients / rooms;
+    List<String> roomIds = new ArrayList<>();
+    for (int r = 0; r < rooms; r++) {
+      String roomId = "load-" + UUID.randomUUID();
+      roomStore.create(new Room(roomId, "load", "u-" + roomId + "-0", Instant.now())).await();
+      for (int m = 1; m < members; m++) {
+        roomStore.join(roomId, "u-" + roomId + "-" + m).await();
+      }
+      roomIds.add(roomId);
+    }
+    WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10));
+    List<Future<LoadClient>> joining = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      String roomId = roomIds.get(i % rooms);
+      String user = "u-" + roomId + "-" + (i / rooms);
+      joining.add(LoadClient.join(vertx, ws, config.getJsonObject("http").getInteger("port"), auth.issue(user), user, roomId, bytes));
+    }
+    List<LoadClient> all = Future.all(joining).await().list();
+    LoadClient.Tally tally = new LoadClient.Tally();
+    Load load = rate > 0 ? Load.paced(vertx, all, rate) : Load.windowed(all, window);
+    all.forEach(c -> c.measureInto(tally, load::delivered));
+    load.start();
+    pause(warmup * 1000L);
+    long sent0 = tally.sent.get();
+    long acked0 = tally.acked.get();
+    long delivered0 = tally.delivered.get();
+    long stored0 = tally.storedRoundTrips.get();
+    tally.recording = true;
+    long t0 = System.nanoTime();
+    pause(seconds * 1000L);
+    tally.recording = false;
+    double windowS = (System.nanoTime() - t0) / 1e9;
+    long sentW = tally.sent.get() - sent0;
+    long ackedW = tally.acked.get() - acked0;
+    long deliveredW = tally.delivered.get() - delivered0;
+    long storedW = tally.storedRoundTrips.get() - stored0;
+    load.stop();
+    // Drain: everything acknowledged reaches every member, then the store is counted.
+    long drain0 = System.nanoTime();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline
+      && (all.stream().anyMatch(c -> c.inFlight() > 0) || tally.delivered.get() < tally.acked.get() * members)) {
+      pause(200);
+    }
+    double drained = (System.nanoTime() - drain0) / 1e9;
+    long stored = countStored(roomIds);
+    double storedRate = storedW / windowS;
+    System.out.printf("%n== phase: %s%s ==%n", name, rate > 0 ? String.format(" (%,.0f msg/s offered)", rate) : " (window " + window + " per client)");
+    System.out.printf("measured %.1f s: sent %,d, acknowledged %,d, delivered %,d -> %,.0f sent/s, %,.0f acked/s,"
+        + " %,.0f stored-and-delivered msg/s (back at their sender)%n",
+      windowS, sentW, ackedW, deliveredW, sentW / windowS, ackedW / windowS, storedRate);
+    System.out.printf("whole phase: sent %,d, acknowledged %,d, refused %,d, delivered %,d (expected %,d = acked x %d members),"
+        + " stored in CQL %,d; drained %.1f s after the last send%n",
+      tally.sent.get(), tally.acked.get(), tally.refused.get(), tally.delivered.get(), tally.acked.get() * members, members, stored, drained);
+    print("send -> ack", tally.toAck);
+    print("send -> delivered", tally.toDelivered);
+    Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();
+    return storedRate;
+  }
+
+  private long countStored(List<String> roomIds) {
+    String ks = config.getJsonObject("cql").getString("keyspace");
+    MessageStore store = MessageStore.create(cql, config.getJsonObject("cql")).await();
+    int bucket = store.bucketOf(System.currentTimeMillis());
+    long total = 0;
+    for (String roomId : roomIds) {
+      for (int b = bucket - 1; b <= bucket; b++) {
+        total += cql.executeWithFullFetch("SELECT COUNT(*) FROM " + ks + ".messages_by_room WHERE room_id = '" + roomId
+          + "' AND bucket = " + b).await().get(0).getLong(0);
+      }
+    }
+    return total;
+  }
+
+  private static void print(String what, ConcurrentHistogram h) {
+    System.out.printf("%-18s n=%,d  p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms%n", what, h.getTotalCount(),
+      h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
+  }
+
+  private void pause(long ms) {
+    Future.<Void>future(p -> vertx.setTimer(ms, t -> p.complete())).await();
+  }
+}

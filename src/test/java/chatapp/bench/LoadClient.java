@@ -1,0 +1,139 @@
+package chatapp.bench;
+
+import chatapp.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.ConcurrentHistogram;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One benchmark user: a WebSocket on the SockJS bridge's raw transport, registered for one room.
+ * It sends messages whose body carries the send time, and records send-to-ack for its own sends
+ * and send-to-delivered for every message its room delivers to it (everything runs in one JVM, so
+ * {@link System#nanoTime()} is one clock).
+ */
+final class LoadClient {
+
+  /** What every client of a phase adds to. */
+  static final class Tally {
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong acked = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+    final AtomicLong delivered = new AtomicLong();
+    /** Messages back at their own sender: stored, fanned out and delivered, counted once each. */
+    final AtomicLong storedRoundTrips = new AtomicLong();
+    final ConcurrentHistogram toAck = new ConcurrentHistogram(3);
+    final ConcurrentHistogram toDelivered = new ConcurrentHistogram(3);
+    volatile boolean recording;
+  }
+
+  private final String roomId;
+  private final String userId;
+  private final String address;
+  private final Map<String, Long> inFlight = new ConcurrentHashMap<>();
+  private final AtomicLong counter = new AtomicLong();
+  private final String padding;
+  private volatile Tally tally;
+  private volatile Consumer<LoadClient> onOwnDelivery = c -> { };
+  private WebSocket ws;
+  private long pinger;
+
+  private LoadClient(String roomId, String userId, int bodyBytes) {
+    this.roomId = roomId;
+    this.userId = userId;
+    this.address = Addresses.room(roomId);
+    this.padding = "x".repeat(Math.max(0, bodyBytes - 40));
+  }
+
+  /** Connects, registers for the room and completes once the gateway says the registration is live. */
+  static Future<LoadClient> join(Vertx vertx, WebSocketClient client, int port, String token, String userId, String roomId,
+                                 int bodyBytes) {
+    LoadClient c = new LoadClient(roomId, userId, bodyBytes);
+    Promise<LoadClient> live = Promise.promise();
+    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket?token=" + token))
+      .compose(ws -> {
+        c.ws = ws;
+        ws.binaryMessageHandler(b -> c.frame(b, live));
+        ws.textMessageHandler(t -> c.frame(Buffer.buffer(t), live));
+        c.pinger = vertx.setPeriodic(4000, t -> ws.writeTextMessage("{\"type\":\"ping\"}"));
+        ws.writeTextMessage(new JsonObject().put("type", "register").put("address", c.address).encode());
+        return live.future();
+      });
+  }
+
+  /** Counts into {@code tally}; {@code onOwnDelivery} runs when one of this client's messages comes back to it. */
+  void measureInto(Tally tally, Consumer<LoadClient> onOwnDelivery) {
+    this.tally = tally;
+    this.onOwnDelivery = onOwnDelivery;
+  }
+
+  int inFlight() {
+    return inFlight.size();
+  }
+
+  void send() {
+    String replyAddress = "b" + counter.incrementAndGet() + "-" + System.identityHashCode(this);
+    long now = System.nanoTime();
+    inFlight.put(replyAddress, now);
+    Tally t = tally;
+    if (t != null) {
+      t.sent.incrementAndGet();
+    }
+    ws.writeTextMessage(new JsonObject().put("type", "send").put("address", Addresses.CLIENT_SEND).put("replyAddress", replyAddress)
+      .put("body", new JsonObject().put("roomId", roomId).put("body", "bench " + now + " " + padding)).encode());
+  }
+
+  private void frame(Buffer raw, Promise<LoadClient> live) {
+    long now = System.nanoTime();
+    JsonObject f = new JsonObject(raw);
+    String at = f.getString("address");
+    Tally t = tally;
+    if (address.equals(at)) {
+      JsonObject body = f.getJsonObject("body");
+      String type = body == null ? null : body.getString("type");
+      if ("registered".equals(type)) {
+        live.tryComplete(this);
+      } else if ("message".equals(type) && t != null) {
+        String text = body.getString("body");
+        if (text.startsWith("bench ")) {
+          long sentAt = Long.parseLong(text.substring(6, text.indexOf(' ', 6)));
+          t.delivered.incrementAndGet();
+          if (t.recording) {
+            t.toDelivered.recordValue(Math.max(0, now - sentAt));
+          }
+          if (userId.equals(body.getString("senderId"))) {
+            t.storedRoundTrips.incrementAndGet();
+            onOwnDelivery.accept(this);
+          }
+        }
+      }
+      return;
+    }
+    Long sentAt = at == null ? null : inFlight.remove(at);
+    if (sentAt != null && t != null) {
+      if ("err".equals(f.getString("type"))) {
+        t.refused.incrementAndGet();
+      } else {
+        t.acked.incrementAndGet();
+        if (t.recording) {
+          t.toAck.recordValue(Math.max(0, now - sentAt));
+        }
+      }
+    }
+  }
+
+  Future<Void> close(Vertx vertx) {
+    vertx.cancelTimer(pinger);
+    return ws.close();
+  }
+}

@@ -1,0 +1,113 @@
+package chatapp.chat.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * A real WebSocket client speaking the SockJS bridge's JSON frames over its raw WebSocket transport
+ * ({@code /eventbus/websocket}), as a browser's vertx-eventbus.js would over SockJS. It pings like
+ * that client does, so the bridge keeps it.
+ */
+final class BridgeClient implements AutoCloseable {
+
+  final Frames frames = new Frames();
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private WebSocket ws;
+  private long pinger = -1;
+  private volatile Short closeStatus;
+
+  private BridgeClient(Vertx vertx, WebSocketClient client) {
+    this.vertx = vertx;
+    this.client = client;
+  }
+
+  static Future<BridgeClient> connect(Vertx vertx, int port, String token) {
+    return connect(vertx, port, token, new WebSocketClientOptions());
+  }
+
+  static Future<BridgeClient> connect(Vertx vertx, int port, String token, WebSocketClientOptions options) {
+    BridgeClient c = new BridgeClient(vertx, vertx.createWebSocketClient(options.setMaxFrameSize(1 << 20)));
+    String uri = "/eventbus/websocket" + (token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    return c.client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+      .map(ws -> {
+        c.ws = ws;
+        // The bridge writes its frames as binary WebSocket messages on the raw transport.
+        ws.textMessageHandler(text -> c.frames.add(new JsonObject(text)));
+        ws.binaryMessageHandler(bytes -> c.frames.add(new JsonObject(bytes)));
+        ws.closeHandler(v -> {
+          c.closeStatus = ws.closeStatusCode();
+          c.frames.closed();
+        });
+        c.pinger = vertx.setPeriodic(3000, t -> c.write(new JsonObject().put("type", "ping")));
+        return c;
+      })
+      .onFailure(e -> c.client.close());
+  }
+
+  void write(JsonObject frame) {
+    ws.writeTextMessage(frame.encode());
+  }
+
+  void writeRaw(String text) {
+    ws.writeTextMessage(text);
+  }
+
+  void register(String address) {
+    write(new JsonObject().put("type", "register").put("address", address));
+  }
+
+  void register(String address, JsonObject headers) {
+    write(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
+  }
+
+  /** Sends with a reply address and waits for what comes back there: a "rec" reply or an "err" frame. */
+  JsonObject request(String address, JsonObject body) {
+    return request(address, body, new JsonObject());
+  }
+
+  JsonObject request(String address, JsonObject body, JsonObject headers) {
+    String replyAddress = UUID.randomUUID().toString();
+    write(new JsonObject().put("type", "send").put("address", address).put("headers", headers).put("body", body)
+      .put("replyAddress", replyAddress));
+    return frames.await(f -> replyAddress.equals(f.getString("address")), Duration.ofSeconds(20));
+  }
+
+  /** Sends and returns the reply address, for a caller that waits for the answer later. */
+  String sendAsync(String address, JsonObject body) {
+    String replyAddress = UUID.randomUUID().toString();
+    write(new JsonObject().put("type", "send").put("address", address).put("body", body).put("replyAddress", replyAddress));
+    return replyAddress;
+  }
+
+  void pause() {
+    ws.pause();
+  }
+
+  void resume() {
+    ws.resume();
+  }
+
+  Short closeStatus() {
+    return closeStatus;
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(pinger);
+    if (ws != null && !frames.isClosed()) {
+      ws.close().await();
+    }
+    client.close().await();
+  }
+}

@@ -1,0 +1,193 @@
+package chatapp.chat.gateway;
+
+import chatapp.bus.Addresses;
+import chatapp.bus.ChatMessage;
+import chatapp.testing.Eventually;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static chatapp.chat.gateway.Frames.messageOn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Browser-side users on the SockJS bridge (its raw WebSocket transport, the bridge's own JSON
+ * frames) against the real Kafka and CQL: chatting, the offline member handed to the notifier,
+ * recovery after a reconnect, and a retried send.
+ */
+class SocketGatewayTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static GatewayFixture fx;
+
+  @BeforeAll
+  static void deploy() {
+    fx = GatewayFixture.start();
+  }
+
+  @AfterAll
+  static void close() {
+    fx.close();
+  }
+
+  /** A connected client registered for {@code room}, once the gateway says the registration is live. */
+  static BridgeClient joined(String user, String roomId, JsonObject headers) {
+    return joinedOn(fx, user, roomId, headers);
+  }
+
+  /** A client of {@code on}'s deployment, registered for {@code roomId} once the gateway says it is live. */
+  static BridgeClient joinedOn(GatewayFixture on, String user, String roomId, JsonObject headers) {
+    BridgeClient c = BridgeClient.connect(on.vertx, on.httpPort, on.token(user)).await();
+    String address = Addresses.room(roomId);
+    c.register(address, headers);
+    c.frames.await(f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
+      && "registered".equals(b.getString("type")), WAIT);
+    return c;
+  }
+
+  static BridgeClient joinedOn(GatewayFixture on, String user, String roomId) {
+    return joinedOn(on, user, roomId, new JsonObject());
+  }
+
+  static JsonObject send(BridgeClient c, String roomId, String body) {
+    JsonObject reply = c.request(Addresses.CLIENT_SEND, new JsonObject().put("roomId", roomId).put("body", body));
+    assertEquals("rec", reply.getString("type"), () -> "not acknowledged: " + reply);
+    return reply.getJsonObject("body");
+  }
+
+  static List<String> ids(List<JsonObject> frames) {
+    return frames.stream().map(f -> f.getJsonObject("body").getString("messageId")).toList();
+  }
+
+  @Test
+  @DisplayName("two members chat: a send is acknowledged with its id and time, and both sockets get it once, in order")
+  void twoUsersChat() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    try (BridgeClient a = joined(alice, room, new JsonObject()); BridgeClient b = joined(bob, room, new JsonObject())) {
+      JsonObject ack1 = send(a, room, "hello bob");
+      JsonObject ack2 = send(b, room, "hi alice");
+      assertNotNull(UUID.fromString(ack1.getString("messageId")));
+      assertTrue(ack1.getLong("sentAt") > 0);
+      for (BridgeClient c : List.of(a, b)) {
+        List<JsonObject> got = c.frames.awaitCount(messageOn(Addresses.room(room)), 2, WAIT);
+        assertEquals(List.of(ack1.getString("messageId"), ack2.getString("messageId")), ids(got));
+        JsonObject first = got.get(0).getJsonObject("body");
+        assertEquals(alice, first.getString("senderId"));
+        assertEquals("hello bob", first.getString("body"));
+        assertEquals(room, first.getString("roomId"));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a member with no socket open is handed to the notifier, the connected ones are not")
+  void offlineMemberIsNotified() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String carol = GatewayFixture.user("carol");
+    String room = fx.room(alice, bob, carol);
+    try (BridgeClient a = joined(alice, room, new JsonObject()); BridgeClient b = joined(bob, room, new JsonObject())) {
+      String id = send(a, room, "carol is away").getString("messageId");
+      b.frames.await(f -> messageOn(Addresses.room(room)).test(f) && id.equals(f.getJsonObject("body").getString("messageId")), WAIT);
+      JsonObject notice = Eventually.find(fx.vertx, WAIT, () -> io.vertx.core.Future.succeededFuture(
+        fx.notified().stream().filter(n -> id.equals(n.getString("messageId"))).findFirst().orElse(null)));
+      assertEquals(List.of(carol), notice.getJsonArray("userIds").getList());
+      assertEquals(room, notice.getString("roomId"));
+      assertEquals(alice, notice.getString("senderId"));
+    }
+  }
+
+  @Test
+  @DisplayName("a client that reconnects with the last id it saw gets every missed message in order, then the live ones, without a gap or a duplicate")
+  void reconnectRecoversWithoutGapOrDuplicate() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    String address = Addresses.room(room);
+    try (BridgeClient b = joined(bob, room, new JsonObject())) {
+      String lastSeen;
+      try (BridgeClient a = joined(alice, room, new JsonObject())) {
+        for (int i = 1; i <= 3; i++) {
+          send(b, room, "before " + i);
+        }
+        lastSeen = ids(a.frames.awaitCount(messageOn(address), 3, WAIT)).get(2);
+      }
+      List<String> expected = new ArrayList<>();
+      for (int i = 4; i <= 8; i++) {
+        expected.add(send(b, room, "while away " + i).getString("messageId"));
+      }
+      // More sends race the reconnect: some are stored before the recovery reads, some after.
+      List<String> racing = new ArrayList<>();
+      for (int i = 9; i <= 20; i++) {
+        racing.add(b.sendAsync(Addresses.CLIENT_SEND, new JsonObject().put("roomId", room).put("body", "racing " + i)));
+      }
+      try (BridgeClient a2 = joined(alice, room, new JsonObject().put("lastMessageId", lastSeen))) {
+        for (String replyAddress : racing) {
+          JsonObject ack = b.frames.await(f -> replyAddress.equals(f.getString("address")), WAIT);
+          expected.add(ack.getJsonObject("body").getString("messageId"));
+        }
+        // A last message after everything: once it is in, nothing earlier can still come.
+        expected.add(send(b, room, "after").getString("messageId"));
+        List<JsonObject> got = a2.frames.awaitCount(messageOn(address), expected.size(), WAIT);
+        String marker = expected.get(expected.size() - 1);
+        assertEquals(marker, ids(got).get(ids(got).size() - 1), () -> "the last message arrives last; expected " + expected
+          + ", got " + got.stream().map(f -> f.getJsonObject("body").getString("body") + "=" + f.getJsonObject("body").getString("messageId")).toList());
+        assertEquals(expected, ids(got));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a send retried with the same clientMsgId gets the same message id and is stored and delivered once")
+  void retriedSendIsDeduplicated() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    try (BridgeClient a = joined(alice, room, new JsonObject()); BridgeClient b = joined(bob, room, new JsonObject())) {
+      JsonObject frame = new JsonObject().put("roomId", room).put("body", "only once").put("clientMsgId", "c-" + UUID.randomUUID());
+      // Two copies in flight at once (a retry before the first ack), then one more after the ack.
+      String r1 = a.sendAsync(Addresses.CLIENT_SEND, frame);
+      String r2 = a.sendAsync(Addresses.CLIENT_SEND, frame);
+      JsonObject ack1 = a.frames.await(f -> r1.equals(f.getString("address")), WAIT).getJsonObject("body");
+      JsonObject ack2 = a.frames.await(f -> r2.equals(f.getString("address")), WAIT).getJsonObject("body");
+      JsonObject ack3 = a.request(Addresses.CLIENT_SEND, frame).getJsonObject("body");
+      assertEquals(ack1.getString("messageId"), ack2.getString("messageId"));
+      assertEquals(ack1.getString("messageId"), ack3.getString("messageId"));
+      assertEquals(frame.getString("clientMsgId"), ack1.getString("clientMsgId"));
+      String marker = send(a, room, "marker").getString("messageId");
+      List<JsonObject> got = b.frames.awaitCount(messageOn(Addresses.room(room)), 2, WAIT);
+      assertEquals(List.of(ack1.getString("messageId"), marker), ids(got));
+      List<ChatMessage> stored = Eventually.get(fx.vertx, WAIT, () -> fx.messages.newest(room, 10), l -> l.size() >= 2);
+      assertEquals(1, stored.stream().filter(m -> m.body().equals("only once")).count());
+    }
+  }
+
+  @Test
+  @DisplayName("a header naming another user changes nothing: the message is the socket owner's")
+  void headersCannotChangeTheSender() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    try (BridgeClient a = joined(alice, room, new JsonObject())) {
+      JsonObject reply = a.request(Addresses.CLIENT_SEND, new JsonObject().put("roomId", room).put("body", "who am I"),
+        new JsonObject().put(BridgeRules.USER_HEADER, bob));
+      String id = reply.getJsonObject("body").getString("messageId");
+      JsonObject delivered = a.frames.await(f -> messageOn(Addresses.room(room)).test(f)
+        && id.equals(f.getJsonObject("body").getString("messageId")), WAIT).getJsonObject("body");
+      assertEquals(alice, delivered.getString("senderId"));
+      assertFalse(fx.messages.newest(room, 10).await().stream().anyMatch(m -> m.senderId().equals(bob)));
+    }
+  }
+}

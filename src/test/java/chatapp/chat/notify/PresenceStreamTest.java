@@ -1,0 +1,160 @@
+package chatapp.chat.notify;
+
+import chatapp.Services;
+import chatapp.bus.Addresses;
+import chatapp.grpc.GrpcAddresses;
+import chatapp.grpc.UnaryCall;
+import chatapp.proto.chat.ChatServiceGrpcClient;
+import chatapp.proto.chat.SendNotificationRequest;
+import chatapp.proto.notification.NotificationServiceGrpcClient;
+import chatapp.proto.notification.OfflineUserRequest;
+import chatapp.testing.Eventually;
+import chatapp.testing.TestConfig;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The chat node's presence stream against the real notification service: pending notifications
+ * reach a user's sockets when he connects, and after the service restarts the stream comes back and
+ * the service's view of who is online converges to the node's.
+ */
+class PresenceStreamTest {
+
+  private final Vertx chat = Vertx.vertx();
+  private Vertx service;
+  private JsonObject config;
+  private GrpcClient grpc;
+  private SocketAddress address;
+  /** What each user's sockets got on {@link Addresses#user(String)}. */
+  private final Map<String, List<JsonObject>> sockets = new ConcurrentHashMap<>();
+  /** Users the webhook (the offline path) got a push for. */
+  private final List<String> webhook = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    HttpServer endpoint = chat.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      webhook.add(b.toJsonObject().getString("userId"));
+      req.response().end();
+    })).listen(0, "127.0.0.1").await();
+    int port = TestConfig.freePort();
+    config = TestConfig.create(Map.of(
+      "GRPC_PORT", String.valueOf(port),
+      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + port,
+      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
+      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "500",
+      "NOTIFICATIONS_WEBHOOK_URL", "http://127.0.0.1:" + endpoint.actualPort() + "/push",
+      "NOTIFICATIONS_WEBHOOK_SECRET", "s"));
+    startService();
+    chat.deployVerticle(new PresenceStreamVerticle(), new DeploymentOptions().setConfig(config)).await();
+    grpc = GrpcClient.client(chat);
+    address = GrpcAddresses.parse("127.0.0.1:" + port);
+  }
+
+  @AfterEach
+  void tearDown() {
+    chat.close().await();
+    if (service != null) {
+      service.close().await();
+    }
+  }
+
+  private void startService() {
+    service = Vertx.vertx();
+    Services.deploy(service, config, Set.of(Services.NOTIFICATION)).await();
+  }
+
+  private String user(String prefix) {
+    String user = prefix + "-" + UUID.randomUUID();
+    chat.eventBus().<JsonObject>consumer(Addresses.user(user), m -> sockets.computeIfAbsent(user,
+      k -> new CopyOnWriteArrayList<>()).add(m.body())).completion().await();
+    return user;
+  }
+
+  private void presence(String user, String status) {
+    chat.eventBus().publish(Addresses.PRESENCE_CHANGED, new JsonObject().put("userId", user).put("status", status),
+      new DeliveryOptions().setLocalOnly(true));
+  }
+
+  private void pending(String user, String room, String preview) {
+    UnaryCall.call(chat, grpc, address, NotificationServiceGrpcClient.NotifyOfflineUsers, OfflineUserRequest.newBuilder()
+      .setRoomId(room).setMessageId(Uuids.timeBased().toString()).setSenderId("bob").setMessage(preview)
+      .addUserIds(user).build(), 5000, Map.of()).await();
+  }
+
+  private Future<String> send(String user, String room) {
+    return UnaryCall.call(chat, grpc, address, ChatServiceGrpcClient.SendNotification, SendNotificationRequest.newBuilder()
+      .setUserId(user).setRoomId(room).setMessage("for " + user).build(), 5000, Map.of()).map(r -> r.getStatus());
+  }
+
+  /** The first update on the user's sockets that has an item for {@code room}. */
+  private JsonObject itemOn(String user, String room) {
+    return Eventually.find(chat, Duration.ofSeconds(20), () -> Future.succeededFuture(
+      sockets.getOrDefault(user, List.of()).stream()
+        .flatMap(u -> u.getJsonArray("items").stream().map(JsonObject.class::cast))
+        .filter(item -> room.equals(item.getString("roomId"))).findFirst().orElse(null)));
+  }
+
+  @Test
+  @DisplayName("a user who connects gets his pending notifications on his sockets, coalesced per room")
+  void pendingOnConnect() {
+    String u = user("u");
+    pending(u, "room-a", "first");
+    pending(u, "room-a", "second");
+    presence(u, "connected");
+    JsonObject item = itemOn(u, "room-a");
+    assertEquals(2, item.getInteger("count"));
+    assertEquals("second", item.getString("latestPreview"));
+    assertEquals("bob", item.getString("latestSender"));
+    assertEquals("notifications", sockets.get(u).get(0).getString("type"));
+  }
+
+  @Test
+  @DisplayName("after the notification service restarts, the stream reopens and the service's view converges to the node's")
+  void convergesAfterRestart() {
+    String stays = user("stays");
+    String leaves = user("leaves");
+    String arrives = user("arrives");
+    presence(stays, "connected");
+    presence(leaves, "connected");
+    // The stream is up and knows them both: a notification for one of them comes over it.
+    Eventually.get(chat, Duration.ofSeconds(20), () -> send(stays, "before").map(s -> sockets.containsKey(stays)), b -> b);
+
+    service.close().await();
+    service = null;
+    presence(leaves, "disconnected");
+    presence(arrives, "connected");
+    startService();
+    pending(arrives, "room-p", "while you were away");
+
+    // Stays online without saying it again: the node replays its set once the stream is back.
+    Eventually.get(chat, Duration.ofSeconds(20), () -> send(stays, "after").map(s -> sockets.get(stays).stream()
+      .anyMatch(u -> u.getJsonArray("items").getJsonObject(0).getString("roomId").equals("after"))), b -> b);
+    // Came while the stream was down: announced as new, so his pending notifications reach him.
+    assertEquals("while you were away", itemOn(arrives, "room-p").getString("latestPreview"));
+    // Left while the stream was down: offline for the service, so his notification takes the push channel.
+    Eventually.get(chat, Duration.ofSeconds(20), () -> send(leaves, "gone").map(s -> webhook.contains(leaves)), b -> b);
+    assertEquals(List.of(), sockets.getOrDefault(leaves, List.of()).stream()
+      .filter(u -> u.getJsonArray("items").getJsonObject(0).getString("roomId").equals("gone")).toList());
+  }
+}

@@ -1,0 +1,124 @@
+package chatapp.notification;
+
+import chatapp.Services;
+import chatapp.grpc.HealthProbe;
+import chatapp.proto.chat.SendNotificationRequest;
+import chatapp.proto.notification.OfflineUserRequest;
+import chatapp.testing.TestConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.common.GrpcStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each refusal comes with its own status code, and stores nothing. */
+class RefusalTest {
+
+  private static final String TOKEN = "service-secret-" + UUID.randomUUID();
+
+  private static Vertx vertx;
+  private static NotificationClient authorized;
+  private static NotificationClient anonymous;
+
+  @BeforeAll
+  static void deploy() {
+    vertx = Vertx.vertx();
+    JsonObject config = TestConfig.create(Map.of(
+      "NOTIFICATIONS_MAX_USERS", "3",
+      "NOTIFICATIONS_MAX_MESSAGE_BYTES", "16",
+      "NOTIFICATIONS_AUTH_TOKEN", TOKEN));
+    Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
+    anonymous = new NotificationClient(vertx, config);
+    authorized = anonymous.withHeaders(Map.of("authorization", "Bearer " + TOKEN));
+  }
+
+  @AfterAll
+  static void close() {
+    vertx.close().await();
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID();
+  }
+
+  private static GrpcStatus statusOf(Supplier<Future<?>> call) {
+    InvalidStatusException e = assertThrows(InvalidStatusException.class, () -> call.get().await());
+    return e.actualStatus();
+  }
+
+  private static void nothingStoredFor(String... users) {
+    for (String user : users) {
+      assertTrue(authorized.list(user, false).await().isEmpty(), "stored for " + user);
+    }
+  }
+
+  @Test
+  @DisplayName("NotifyOfflineUsers refuses an empty user list, an empty room, a long message and too many users with INVALID_ARGUMENT")
+  void invalidArguments() {
+    String a = unique("a");
+    String b = unique("b");
+    String c = unique("c");
+    String d = unique("d");
+    List<OfflineUserRequest> refused = List.of(
+      OfflineUserRequest.newBuilder().setRoomId("r").setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("   ").setMessage("hi").build(),
+      // 17 bytes: over the limit of 16 (the limit counts UTF-8 bytes, not characters).
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("r").setMessage("ééééééééx").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).addUserIds(b).addUserIds(c).addUserIds(d).setRoomId("r").setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).addUserIds("").setRoomId("r").setMessage("hi").build());
+    for (OfflineUserRequest request : refused) {
+      assertEquals(GrpcStatus.INVALID_ARGUMENT, statusOf(() -> authorized.notify(request)), request.toString());
+    }
+    nothingStoredFor(a, b, c, d);
+    // At the limits exactly, the same call passes.
+    authorized.notify(OfflineUserRequest.newBuilder().addUserIds(a).addUserIds(b).addUserIds(c).setRoomId("r")
+      .setMessage("éééééééé").build()).await();
+    assertEquals(1, authorized.list(c, false).await().size());
+  }
+
+  @Test
+  @DisplayName("without the service token, or with a wrong one, every call fails UNAUTHENTICATED and stores nothing")
+  void unauthenticated() throws InterruptedException {
+    String a = unique("a");
+    NotificationClient wrong = anonymous.withHeaders(Map.of("authorization", "Bearer not-" + TOKEN));
+    for (NotificationClient client : List.of(anonymous, wrong)) {
+      assertEquals(GrpcStatus.UNAUTHENTICATED, statusOf(() -> client.notify("r", NotificationClient.newMessageId(), "s", "hi", a)));
+      assertEquals(GrpcStatus.UNAUTHENTICATED, statusOf(() -> client.send(SendNotificationRequest.newBuilder()
+        .setUserId(a).setMessage("hi").build())));
+      assertEquals(GrpcStatus.UNAUTHENTICATED, statusOf(() -> client.list(a, false)));
+      assertEquals(GrpcStatus.UNAUTHENTICATED, statusOf(() -> client.markRead(a)));
+      NotificationClient.PresenceStream stream = client.openStream();
+      stream.request.write(chatapp.proto.chat.NotificationRequest.newBuilder().setUserId(a).setStatus("connected").build());
+      assertEquals("UNAUTHENTICATED", stream.ended.future().await());
+    }
+    nothingStoredFor(a);
+    // Probes and tools need no token.
+    assertTrue(HealthProbe.serving(anonymous.grpc, anonymous.address, "notification.NotificationService", 5000).await());
+  }
+
+  @Test
+  @DisplayName("with the service token the same calls pass")
+  void authenticated() {
+    String a = unique("a");
+    authorized.notify("r", NotificationClient.newMessageId(), "s", "hi", a).await();
+    assertEquals("success", authorized.send(SendNotificationRequest.newBuilder().setUserId(a).setMessage("hi").build())
+      .await().getStatus());
+    assertEquals(2, authorized.list(a, false).await().size());
+    assertEquals(2, authorized.markRead(a).await());
+  }
+}

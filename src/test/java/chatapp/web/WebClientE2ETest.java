@@ -1,0 +1,164 @@
+package chatapp.web;
+
+import chatapp.Services;
+import chatapp.testing.TestConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two people in two real browsers (Debian's headless Chromium, driven through Debian's
+ * chromedriver) chat through the web client the chat service serves, against the real pipeline.
+ */
+class WebClientE2ETest {
+
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SCREENSHOTS = Path.of("target", "e2e");
+
+  private static Vertx vertx;
+  private static String base;
+  private static final List<WebDriver> browsers = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    // .ci/run installs them; a developer without them is told, not failed.
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+      "apt-get install -y chromium chromium-driver");
+    vertx = Vertx.vertx();
+    JsonObject config = TestConfig.create(Map.of("AUTH_DEV_TOKENS", "true", "AUTH_HMAC_SECRET", "e2e-secret"));
+    Services.deploy(vertx, config, Services.ALL).await();
+    base = "http://127.0.0.1:" + config.getJsonObject("http").getInteger("port") + "/";
+  }
+
+  @AfterAll
+  static void stop() {
+    browsers.forEach(WebDriver::quit);
+    if (vertx != null) {
+      vertx.close().await();
+    }
+  }
+
+  private static WebDriver browser() throws Exception {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    // As root, without a GPU, on a machine with no network but loopback (the flags the machine notes list).
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1200,800",
+      "--user-data-dir=" + Files.createTempDirectory("chromium-"));
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+    WebDriver driver = new ChromeDriver(service, options);
+    browsers.add(driver);
+    return driver;
+  }
+
+  private static WebDriverWait waitIn(WebDriver d) {
+    // Lists are re-rendered as events arrive: an element found a moment ago may be replaced.
+    WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(30));
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    return wait;
+  }
+
+  private static void signIn(WebDriver d, String user) {
+    d.get(base);
+    waitIn(d).until(ExpectedConditions.visibilityOfElementLocated(By.id("user-name"))).sendKeys(user);
+    d.findElement(By.cssSelector("#sign-in-form button")).click();
+    waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "connected"));
+  }
+
+  private static void send(WebDriver d, String text) {
+    WebElement body = d.findElement(By.id("message-body"));
+    body.sendKeys(text);
+    d.findElement(By.cssSelector("#send-form button")).click();
+    // The sender's own socket gets the message back from the room once it is stored.
+    seesMessage(d, text);
+  }
+
+  private static void seesMessage(WebDriver d, String text) {
+    try {
+      waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("messages"), text));
+    } catch (RuntimeException e) {
+      throw new AssertionError("'" + text + "' not shown; page status: " + d.findElement(By.id("status")).getText()
+        + "; page error: " + d.findElement(By.id("error")).getText(), e);
+    }
+  }
+
+  private static void screenshot(WebDriver d, String name) throws Exception {
+    Files.createDirectories(SCREENSHOTS);
+    File shot = ((TakesScreenshot) d).getScreenshotAs(OutputType.FILE);
+    Files.copy(shot.toPath(), SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Test
+  @DisplayName("two users chat live; one leaves, the other writes, and the first comes back to a notification count and the missed message")
+  void twoUsersChatAndOneComesBack() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String alice = "alice-" + suffix;
+    String bob = "bob-" + suffix;
+    WebDriver a = browser();
+    WebDriver b = browser();
+
+    signIn(a, alice);
+    a.findElement(By.id("room-name")).sendKeys("Tea room " + suffix);
+    a.findElement(By.cssSelector("#create-room-form button")).click();
+    waitIn(a).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-id-line"), "Room id: "));
+    String roomId = a.findElement(By.id("room-id-line")).getText().substring("Room id: ".length()).trim();
+
+    signIn(b, bob);
+    b.findElement(By.id("room-id")).sendKeys(roomId);
+    b.findElement(By.cssSelector("#join-room-form button")).click();
+    waitIn(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-title"), "Tea room " + suffix));
+
+    send(a, "hello bob");
+    seesMessage(b, "hello bob");
+    send(b, "hi alice");
+    seesMessage(a, "hi alice");
+    waitIn(a).until(ExpectedConditions.attributeContains(By.cssSelector("#member-list li[data-user-id='" + bob + "']"), "class", "online"));
+    screenshot(a, "chat.png");
+
+    // Bob closes his page; Alice writes to him while he is away.
+    b.get("about:blank");
+    waitIn(a).until(ExpectedConditions.not(ExpectedConditions.attributeContains(
+      By.cssSelector("#member-list li[data-user-id='" + bob + "']"), "class", "online")));
+    send(a, "are you there?");
+
+    // Bob comes back: the room shows one unread message, and opening it shows what he missed.
+    b.get(base);
+    WebElement badge = waitIn(b).until(ExpectedConditions.visibilityOfElementLocated(
+      By.cssSelector("#room-list button[data-room-id='" + roomId + "'] .badge")));
+    assertEquals("1", badge.getText());
+    screenshot(b, "notification.png");
+    b.findElement(By.cssSelector("#room-list button[data-room-id='" + roomId + "']")).click();
+    seesMessage(b, "are you there?");
+    List<String> bodies = b.findElements(By.cssSelector("#messages .body")).stream().map(WebElement::getText).toList();
+    assertEquals(List.of("hello bob", "hi alice", "are you there?"), bodies, "in order, each once");
+    assertTrue(Files.size(SCREENSHOTS.resolve("chat.png")) > 0);
+  }
+}
