@@ -27,6 +27,8 @@ public final class Auth {
 
   private static final Logger log = LoggerFactory.getLogger(Auth.class);
 
+  private static String processSecret;
+
   private final JWTAuth provider;
   private final JsonObject config;
   private final boolean signs;
@@ -47,13 +49,24 @@ public final class Auth {
     }
     String secret = auth.getString("hmacSecret", "");
     if (secret.isBlank()) {
-      byte[] random = new byte[32];
-      new SecureRandom().nextBytes(random);
-      secret = Base64.getEncoder().encodeToString(random);
-      log.warn("auth.hmacSecret is empty: signing tokens with a random key for this process only");
+      secret = processSecret();
     }
     options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret));
     return new Auth(JWTAuth.create(vertx, options), auth, true);
+  }
+
+  /**
+   * One random key per process, whoever asks first: the API that issues tokens and the bridges
+   * that verify them each build their own Auth, and must agree.
+   */
+  private static synchronized String processSecret() {
+    if (processSecret == null) {
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      processSecret = Base64.getEncoder().encodeToString(random);
+      log.warn("auth.hmacSecret is empty: signing tokens with a random key for this process only");
+    }
+    return processSecret;
   }
 
   /** The provider that verifies tokens (signature, expiry, issuer, audience). */

@@ -1,13 +1,12 @@
 package chatapp.notification;
 
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import chatapp.chat.store.Cql;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -17,7 +16,6 @@ import java.util.List;
 public final class NotificationSchema {
 
   private static final Logger log = LoggerFactory.getLogger(NotificationSchema.class);
-  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
 
   private NotificationSchema() {
   }
@@ -49,12 +47,6 @@ public final class NotificationSchema {
       "CREATE TABLE IF NOT EXISTS " + ks + ".notification_dead_letters ("
         + " channel text, day int, id timeuuid, user_id text, room_id text, payload text, error text, attempts int,"
         + " PRIMARY KEY ((channel, day), id))");
-    Future<Void> chain = Future.succeededFuture();
-    for (String statement : statements) {
-      // A schema change waits for agreement, which takes seconds on a busy node: more than the
-      // driver's 2 s default for a request.
-      chain = chain.compose(v -> client.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT))).mapEmpty();
-    }
-    return chain.onSuccess(v -> log.info("notification tables ready in keyspace {}", ks));
+    return Cql.ddl(client, statements).onSuccess(v -> log.info("notification tables ready in keyspace {}", ks));
   }
 }

@@ -34,6 +34,8 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
 
   private final Vertx vertx;
   private final Map<SockJSSocket, ClientSession> sessions = new ConcurrentHashMap<>();
+  /** SockJS session id to its user, for the HTTP fallbacks' later requests (see {@link SocketGateway}). */
+  private final Map<String, String> sessionOwners = new ConcurrentHashMap<>();
   private final Presence presence;
   private final MembershipCache members;
   private final Recovery recovery;
@@ -78,6 +80,10 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
     }
     ClientSession session = new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics);
     sessions.put(event.socket(), session);
+    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
+    if (sockJsSession != null) {
+      sessionOwners.put(sockJsSession, userId);
+    }
     GatewayMetrics.socketOpened(GatewayMetrics.SOCKJS);
     log.debug("socket open user={} socket={}", userId, session.socketId);
     presence.connected(userId, session.socketId)
@@ -88,6 +94,10 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
 
   private void closed(BridgeEvent event) {
     ClientSession session = sessions.remove(event.socket());
+    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
+    if (sockJsSession != null) {
+      sessionOwners.remove(sockJsSession);
+    }
     if (session != null) {
       session.close();
       GatewayMetrics.socketClosed(GatewayMetrics.SOCKJS);
@@ -183,6 +193,11 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       session.error(address, code, reason, message);
     }
     event.complete(false);
+  }
+
+  /** The user a SockJS session belongs to, or null when no such session is open. */
+  String ownerOf(String sockJsSession) {
+    return sessionOwners.get(sockJsSession);
   }
 
   void close() {

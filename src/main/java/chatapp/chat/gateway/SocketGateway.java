@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.JWTAuthHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -55,9 +56,14 @@ public final class SocketGateway {
   }
 
   public void mount(Router router) {
-    // Two routes: Vert.x Web accepts no plain handler before an authentication handler on one route.
+    // The HTTP fallbacks (xhr-streaming, xhr-polling) POST their frames: Vert.x 5's SockJS reads them
+    // from a BodyHandler, bounded here. Separate routes: Vert.x Web accepts no plain handler before
+    // an authentication handler on one route.
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(gateway.getLong("maxInboundBytes", 65_536L)));
     router.route(PATH + "/*").handler(SocketGateway::tokenFromQuery);
     router.route(PATH + "/*").handler(JWTAuthHandler.create(auth.provider()));
+    router.route(PATH + "/*").handler(this::sameUserAsSession);
+    router.route(PATH + "/*").handler(SocketGateway::sayConnectionCloses);
     SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions());
     router.route(PATH + "/*").subRouter(sockJs.bridge(BridgeRules.sockJs(gateway), hook));
   }
@@ -69,6 +75,43 @@ public final class SocketGateway {
       ctx.request().headers().set(HttpHeaders.AUTHORIZATION, "Bearer " + token);
     }
     ctx.next();
+  }
+
+  /**
+   * The HTTP fallbacks carry one SockJS session over many requests, named in the path
+   * ({@code /eventbus/<server>/<session>/xhr_send}); each request must come from the session's own
+   * user, or anyone who learnt a session id could write into it.
+   */
+  private void sameUserAsSession(RoutingContext ctx) {
+    String session = sessionIdOf(ctx.request().path());
+    String owner = session == null ? null : hook.ownerOf(session);
+    if (owner != null && !owner.equals(Auth.userId(ctx.user()))) {
+      ctx.fail(403);
+      return;
+    }
+    ctx.next();
+  }
+
+  /**
+   * Vert.x's xhr-polling and xhr-streaming close the connection after their response without
+   * saying so; a keep-alive client (Node's agent, some proxies) then sends its next request on a
+   * dead connection. Saying it lets the client open a new one.
+   */
+  private static void sayConnectionCloses(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (path.endsWith("/xhr") || path.endsWith("/xhr_streaming")) {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    ctx.next();
+  }
+
+  /** The SockJS session id in a transport path, or null for /info, /websocket and the like. */
+  static String sessionIdOf(String path) {
+    if (path == null || !path.startsWith(PATH + "/")) {
+      return null;
+    }
+    String[] parts = path.substring(PATH.length() + 1).split("/");
+    return parts.length == 3 ? parts[1] : null;
   }
 
   public Future<Void> close() {

@@ -13,7 +13,10 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The chat service's HTTP port: liveness, readiness, metrics, and the REST API with its contract and docs. */
+/**
+ * The chat service's HTTP port: liveness, readiness, metrics, the REST API with its contract and
+ * docs, and the socket gateway (the SockJS event-bus bridge at /eventbus).
+ */
 public class ChatHttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ChatHttpVerticle.class);

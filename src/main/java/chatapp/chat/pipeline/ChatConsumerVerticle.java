@@ -28,8 +28,8 @@ import java.util.Map;
 /**
  * Consumes the chat topic; each record goes to the writer ({@link Addresses#STORE}), then to the
  * fan-out ({@link Addresses#FANOUT}).
- * Within a partition records are handled one after another, so a room's order holds; partitions of
- * one poll proceed side by side. Offsets are committed only after every record of the poll is
+ * Within a partition the records of a poll are stored side by side, then published one after
+ * another in offset order, so a room's order holds; partitions of one poll proceed side by side. Offsets are committed only after every record of the poll is
  * stored and published: a crash replays at most one poll, and the writer's upsert makes the replay harmless.
  */
 public class ChatConsumerVerticle extends VerticleBase {
@@ -78,9 +78,17 @@ public class ChatConsumerVerticle extends VerticleBase {
     List<Future<Void>> partitions = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     byPartition.forEach((tp, list) -> {
-      Future<Void> chain = Future.succeededFuture();
+      // The stores of a partition run side by side (one row each, upserts: their order does not
+      // matter); publishing then follows the partition's order, which is what sockets see.
+      List<Future<JsonObject>> stored = new ArrayList<>();
       for (KafkaConsumerRecord<String, String> r : list) {
-        chain = chain.compose(v -> process(r));
+        stored.add(store(r));
+      }
+      Future<Void> chain = Future.all(stored).mapEmpty();
+      for (int i = 0; i < list.size(); i++) {
+        KafkaConsumerRecord<String, String> r = list.get(i);
+        Future<JsonObject> value = stored.get(i);
+        chain = chain.compose(v -> value.result() == null ? Future.succeededFuture() : withRetry(r, Addresses.FANOUT, value.result(), 0));
       }
       partitions.add(chain);
       offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, ""));
@@ -89,20 +97,20 @@ public class ChatConsumerVerticle extends VerticleBase {
   }
 
   /**
-   * One record: store it, then publish it (fan-out), each retried with capped backoff until it
-   * succeeds, so nothing storable is skipped. A record that can never be stored is parked on the
-   * dead-letter topic with its origin, and the partition moves on.
+   * Stores one record, retried with capped backoff until it succeeds, so nothing storable is
+   * skipped. Answers the stored message, or null for a record that can never be stored: that one
+   * is parked on the dead-letter topic with its origin, and the partition moves on.
    */
-  private Future<Void> process(KafkaConsumerRecord<String, String> r) {
+  private Future<JsonObject> store(KafkaConsumerRecord<String, String> r) {
     JsonObject value;
     try {
       value = new JsonObject(r.value());
     } catch (DecodeException | NullPointerException e) {
-      return park(r, "unreadable JSON: " + e.getMessage());
+      return park(r, "unreadable JSON: " + e.getMessage()).map(v -> null);
     }
     return withRetry(r, Addresses.STORE, value, 0)
-      .compose(stored -> withRetry(r, Addresses.FANOUT, value, 0))
-      .recover(e -> ScyllaWriterVerticle.isPermanent(e) ? park(r, e.getMessage()) : Future.failedFuture(e));
+      .map(v -> value)
+      .recover(e -> ScyllaWriterVerticle.isPermanent(e) ? park(r, e.getMessage()).map(v -> null) : Future.failedFuture(e));
   }
 
   private Future<Void> withRetry(KafkaConsumerRecord<String, String> r, String address, JsonObject value, int attempt) {

@@ -7,6 +7,7 @@ import chatapp.testing.Eventually;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static chatapp.chat.gateway.Frames.errorOn;
 import static chatapp.chat.gateway.Frames.messageOn;
@@ -84,6 +86,33 @@ class GatewayRefusalsTest {
     } finally {
       http.close().await();
     }
+  }
+
+  @Test
+  @DisplayName("on the HTTP fallbacks, nobody but its own user can write into a SockJS session, even knowing its id")
+  void sessionsOfTheHttpFallbacksAreTheirUsersOnly() {
+    String alice = GatewayFixture.user("alice");
+    String mallory = GatewayFixture.user("mallory");
+    String session = "/eventbus/000/" + UUID.randomUUID().toString().substring(0, 8);
+    HttpClient http = fx.vertx.createHttpClient();
+    try {
+      String open = post(http, session + "/xhr?token=" + fx.token(alice), "").body();
+      assertEquals("o", open.trim(), "the session opens for its user");
+      // SockJS framing: a JSON array of the bridge's frames, each as a string.
+      String frame = new JsonArray().add(new JsonObject().put("type", "ping").encode()).encode();
+      assertEquals(403, post(http, session + "/xhr_send?token=" + fx.token(mallory), frame).status());
+      assertEquals(204, post(http, session + "/xhr_send?token=" + fx.token(alice), frame).status());
+    } finally {
+      http.close().await();
+    }
+  }
+
+  private record Response(int status, String body) {
+  }
+
+  private static Response post(HttpClient http, String uri, String body) {
+    return http.request(HttpMethod.POST, fx.httpPort, "127.0.0.1", uri)
+      .compose(r -> r.send(body).compose(res -> res.body().map(b -> new Response(res.statusCode(), b.toString())))).await();
   }
 
   @Test
