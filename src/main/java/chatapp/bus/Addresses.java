@@ -47,7 +47,7 @@ public final class Addresses {
     return BRIDGE_PREFIX + "room." + roomId;
   }
 
-  /** Where one user's own traffic (notifications, recovery answers) is published to his sockets. */
+  /** Where one user's own traffic (pending notifications) is published to his sockets. */
   public static String user(String userId) {
     return BRIDGE_PREFIX + "user." + userId;
   }
