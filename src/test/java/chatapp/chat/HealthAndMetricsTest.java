@@ -66,7 +66,17 @@ class HealthAndMetricsTest {
     assertEquals("UP", statusOf(body, "cql"));
     assertEquals("UP", statusOf(body, "notification-service"));
 
-    String chatMetrics = web.get(port, "127.0.0.1", "/metrics").send().await().bodyAsString();
+    // One message through the whole pipeline, so its meters have something to say.
+    String roomId = "metrics-" + java.util.UUID.randomUUID();
+    vertx.eventBus().request(chatapp.bus.Addresses.SEND,
+      new JsonObject().put("roomId", roomId).put("senderId", "meter").put("body", "count me")).await();
+    String chatMetrics = chatapp.testing.Eventually.get(vertx, java.time.Duration.ofSeconds(20),
+      () -> web.get(port, "127.0.0.1", "/metrics").send().map(HttpResponse::bodyAsString),
+      text -> text.matches("(?s).*chat_pipeline_published_total [1-9].*"));
+    assertTrue(chatMetrics.matches("(?s).*chat_pipeline_produced_total [1-9].*"), "produced");
+    assertTrue(chatMetrics.matches("(?s).*chat_pipeline_stored_total [1-9].*"), "stored");
+    assertTrue(chatMetrics.matches("(?s).*chat_pipeline_store_to_published_seconds_count [1-9].*"), "store to published");
+    assertTrue(chatMetrics.contains("chat_pipeline_consumer_lag_ms"), "consumer lag");
     assertTrue(chatMetrics.contains("vertx_http_server_requests_total"), "HTTP server metrics");
     assertTrue(chatMetrics.contains("vertx_eventbus_"), "event bus metrics");
     assertTrue(chatMetrics.contains("jvm_memory_used_bytes"), "JVM metrics");

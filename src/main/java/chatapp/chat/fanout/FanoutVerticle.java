@@ -2,9 +2,11 @@ package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.RoomStore;
+import chatapp.metrics.PipelineMeters;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Step 4 to 7 of the flow for one stored message: presence splits the room's members into online
@@ -28,6 +29,7 @@ public class FanoutVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(FanoutVerticle.class);
 
+  private final PipelineMeters meters = PipelineMeters.get();
   private CassandraClient cql;
   private RoomStore rooms;
   private Presence presence;
@@ -41,7 +43,7 @@ public class FanoutVerticle extends VerticleBase {
     cql = Cql.client(vertx, config().getJsonObject("cql"));
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
       rooms = store;
-      consumer = vertx.eventBus().consumer(Addresses.FANOUT, this::fanout);
+      consumer = vertx.eventBus().localConsumer(Addresses.FANOUT, this::fanout);
       return consumer.completion();
     });
   }
@@ -51,6 +53,11 @@ public class FanoutVerticle extends VerticleBase {
     rooms.members(m.roomId())
       .compose(members -> presence.online(members).map(online -> {
         vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
+        meters.published.increment();
+        Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
+        if (storedAt != null) {
+          meters.storeToPublished.record(System.nanoTime() - storedAt, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
         List<String> offline = new ArrayList<>();
         for (String member : members) {
           if (!online.contains(member) && !member.equals(m.senderId())) {

@@ -3,6 +3,7 @@ package chatapp.chat.ingest;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
 import chatapp.chat.pipeline.KafkaSettings;
+import chatapp.metrics.PipelineMeters;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -46,6 +47,7 @@ public class MessageProducerVerticle extends VerticleBase {
 
   /** (sender, clientMsgId) to the attempt that holds it; insertion order is age order. */
   private final Map<String, Attempt> recent = new LinkedHashMap<>();
+  private final PipelineMeters meters = PipelineMeters.get();
   private KafkaProducer<String, String> producer;
   private MessageConsumer<JsonObject> consumer;
   private String topic;
@@ -133,6 +135,7 @@ public class MessageProducerVerticle extends VerticleBase {
     ChatMessage m = new ChatMessage(roomId, id, senderId, body, Uuids.unixTimestamp(id));
     return producer.send(KafkaProducerRecord.create(topic, roomId, m.toJson().encode()))
       .map(meta -> {
+        meters.produced.increment();
         log.debug("produced room={} message={} sender={} partition={} offset={}", roomId, id, senderId, meta.getPartition(), meta.getOffset());
         return new JsonObject().put("messageId", id.toString()).put("sentAt", m.sentAt());
       })

@@ -15,6 +15,7 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import chatapp.metrics.PipelineMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,10 @@ public class ChatConsumerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ChatConsumerVerticle.class);
   private static final long MAX_BACKOFF_MS = 5_000;
 
+  /** A field the consumer adds to what it hands the fan-out: System.nanoTime() when stored. */
+  public static final String STORED_AT = "storedAtNanos";
+
+  private final PipelineMeters meters = PipelineMeters.get();
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> deadLetters;
   private String deadLetterTopic;
@@ -108,8 +113,13 @@ public class ChatConsumerVerticle extends VerticleBase {
     } catch (DecodeException | NullPointerException e) {
       return park(r, "unreadable JSON: " + e.getMessage()).map(v -> null);
     }
+    meters.consumed(r.timestamp());
     return withRetry(r, Addresses.STORE, value, 0)
-      .map(v -> value)
+      .map(v -> {
+        meters.stored.increment();
+        // When it was stored: the fan-out measures from here to the room's sockets.
+        return value.copy().put(STORED_AT, System.nanoTime());
+      })
       .recover(e -> ScyllaWriterVerticle.isPermanent(e) ? park(r, e.getMessage()).map(v -> null) : Future.failedFuture(e));
   }
 
@@ -138,7 +148,7 @@ public class ChatConsumerVerticle extends VerticleBase {
       .addHeader("origin.partition", String.valueOf(r.partition()))
       .addHeader("origin.offset", String.valueOf(r.offset()))
       .addHeader("reason", reason == null ? "unknown" : reason);
-    return deadLetters.send(dead).mapEmpty();
+    return deadLetters.send(dead).onSuccess(v -> meters.parked.increment()).mapEmpty();
   }
 
   @Override

@@ -36,7 +36,7 @@ public class ScyllaWriterVerticle extends VerticleBase {
     client = Cql.client(vertx, cql);
     return MessageStore.create(client, cql).compose(store -> {
       this.store = store;
-      consumer = vertx.eventBus().consumer(Addresses.STORE, this::store);
+      consumer = vertx.eventBus().localConsumer(Addresses.STORE, this::store);
       return consumer.completion();
     });
   }
