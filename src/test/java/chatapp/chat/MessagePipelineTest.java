@@ -68,7 +68,7 @@ class MessagePipelineTest {
       assertTrue(ack.getLong("sentAt") > 0);
     }
     List<ChatMessage> stored = Eventually.get(vertx, Duration.ofSeconds(20),
-      () -> store.newest(room, 10, 2), list -> list.size() == 5);
+      () -> store.newest(room, 10), list -> list.size() == 5);
     // Newest first: the reverse of the sending order.
     for (int i = 0; i < 5; i++) {
       ChatMessage m = stored.get(4 - i);
@@ -121,7 +121,7 @@ class MessagePipelineTest {
     }
     // A valid message sent after them is the only one the room ever holds.
     vertx.eventBus().request(Addresses.SEND, new JsonObject().put("roomId", room).put("senderId", "alice").put("body", "ok")).await();
-    List<ChatMessage> stored = Eventually.get(vertx, Duration.ofSeconds(20), () -> store.newest(room, 10, 2), l -> !l.isEmpty());
+    List<ChatMessage> stored = Eventually.get(vertx, Duration.ofSeconds(20), () -> store.newest(room, 10), l -> !l.isEmpty());
     assertEquals(1, stored.size());
     assertEquals("ok", stored.get(0).body());
   }

@@ -133,12 +133,6 @@ public final class MessageStore {
     return history(roomId, null, limit, null);
   }
 
-  /** The newest messages of a room, looking back at most {@code buckets} buckets from now. */
-  public Future<List<ChatMessage>> newest(String roomId, int limit, int buckets) {
-    int now = bucketOf(System.currentTimeMillis());
-    return down(roomId, null, Integer.MAX_VALUE, now - buckets + 1, limit, new ArrayList<>(), 0, null);
-  }
-
   private Future<List<ChatMessage>> down(String roomId, UUID before, int top, int bottom, int limit, List<ChatMessage> out,
                                          int guess, Future<List<Row>> guessed) {
     if (out.size() >= limit || top < bottom) {

@@ -122,7 +122,7 @@ class FanoutAndDeadLetterTest {
       new JsonObject().put("roomId", roomId).put("senderId", "dora").put("body", "after the poison")).await().body().getString("messageId");
 
     // The valid message behind the two bad ones in the same partition is stored.
-    Eventually.get(vertx, Duration.ofSeconds(20), () -> messages.newest(roomId, 10, 2),
+    Eventually.get(vertx, Duration.ofSeconds(20), () -> messages.newest(roomId, 10),
       l -> l.size() == 1 && l.get(0).messageId().toString().equals(after));
 
     Map<String, String> props = new HashMap<>(KafkaSettings.consumer(kafka));
