@@ -18,7 +18,10 @@ public final class Addresses {
    * {roomId, messageId, senderId, preview, userIds: [...]}.
    */
   public static final String NOTIFY_OFFLINE = "chat.internal.notify.offline";
-  /** Publish: a user's presence changed on this node: {userId, status: "connected" | "disconnected"}. */
+  /**
+   * Publish, node-local: a user's first socket on this node opened, or his last one here closed:
+   * {userId, status: "connected" | "disconnected"}. This node's view, for its presence stream.
+   */
   public static final String PRESENCE_CHANGED = "chat.internal.presence.changed";
 
   /** Request-reply, node-local: a socket of {userId, socketId} was authenticated on this node. */

@@ -45,6 +45,6 @@ public final class Cluster {
       default -> throw new IllegalArgumentException("cluster.join must be tcp, multicast or kubernetes, got " + cluster.getString("join"));
     }
     options.getEventBusOptions().setHost(host).setPort(cluster.getInteger("eventBusPort"));
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+    return Vertx.builder().with(options).withClusterManager(new OnePerNodeRegistrations(new HazelcastClusterManager(hz))).buildClustered();
   }
 }

@@ -1,5 +1,6 @@
 package chatapp.cluster;
 
+import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
 import chatapp.chat.store.Cql;
@@ -7,7 +8,14 @@ import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
 import chatapp.chat.store.Schema;
+import chatapp.grpc.GrpcAddresses;
+import chatapp.grpc.UnaryCall;
+import chatapp.proto.notification.ListNotificationsRequest;
+import chatapp.proto.notification.Notification;
+import chatapp.proto.notification.NotificationServiceGrpcClient;
+import chatapp.testing.BridgeClient;
 import chatapp.testing.Eventually;
+import chatapp.testing.Frames;
 import chatapp.testing.MainProcess;
 import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
@@ -15,7 +23,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.grpc.client.GrpcClient;
+import com.hazelcast.core.Hazelcast;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -33,16 +49,27 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two chat nodes in JVMs of their own, clustered on Hazelcast over loopback, sharing the real Kafka
- * and CQL database. This JVM joins the cluster as a third member to watch the event bus.
+ * Two chat nodes in JVMs of their own, clustered on Hazelcast over loopback, and the notification
+ * service in a third, sharing the real Kafka and CQL database. Users talk to the nodes as browsers
+ * do, over the SockJS bridge's WebSocket and the REST API. This JVM joins the cluster as one more
+ * member to watch the event bus and Hazelcast's registration map. The SIGKILL test runs last.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTest {
 
+  private static final Duration WAIT = Duration.ofSeconds(30);
   private static final List<MainProcess> nodes = new ArrayList<>();
+  private static final List<Integer> httpPorts = new ArrayList<>();
+  private static MainProcess notification;
+  private static SocketAddress notificationAddress;
   private static Vertx observer;
+  private static Auth auth;
+  private static WebClient web;
+  private static GrpcClient grpc;
   private static JsonObject config;
   private static RoomStore rooms;
   private static MessageStore messages;
@@ -64,16 +91,24 @@ class ClusterTest {
     env.put("CQL_CONTACT_POINTS", config.getJsonObject("cql").getString("contactPoints"));
     env.put("CQL_LOCAL_DATACENTER", config.getJsonObject("cql").getString("localDatacenter"));
     env.put("CQL_KEYSPACE", config.getJsonObject("cql").getString("keyspace"));
-    env.put("NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + TestConfig.freePort());
+    int grpcPort = TestConfig.freePort();
+    env.put("NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + grpcPort);
+    notificationAddress = GrpcAddresses.parse("127.0.0.1:" + grpcPort);
+    Map<String, String> service = new HashMap<>(env);
+    service.put("GRPC_PORT", String.valueOf(grpcPort));
+    service.put("HTTP_PORT", String.valueOf(TestConfig.freePort()));
+    notification = MainProcess.start(service, "notification");
     for (int i = 0; i < 2; i++) {
       Map<String, String> node = new HashMap<>(env);
-      node.put("HTTP_PORT", String.valueOf(TestConfig.freePort()));
+      httpPorts.add(TestConfig.freePort());
+      node.put("HTTP_PORT", String.valueOf(httpPorts.get(i)));
       node.put("GRPC_PORT", String.valueOf(TestConfig.freePort()));
       node.put("TCP_BRIDGE_HOST", "127.0.0.1");
       node.put("TCP_BRIDGE_PORT", String.valueOf(TestConfig.freePort()));
       node.put("CLUSTER_HAZELCAST_PORT", String.valueOf(hazelcastPorts.get(i)));
       nodes.add(MainProcess.start(node, "--cluster", "chat"));
     }
+    notification.awaitLine(MainProcess.READY, 180);
     for (MainProcess node : nodes) {
       node.awaitLine(MainProcess.READY, 180);
     }
@@ -83,11 +118,17 @@ class ClusterTest {
     Schema.ensure(observerCql, config.getJsonObject("cql")).await(); // the nodes made it; this connects the client first
     rooms = RoomStore.create(observerCql, config.getJsonObject("cql")).await();
     messages = MessageStore.create(observerCql, config.getJsonObject("cql")).await();
+    auth = Auth.create(observer, config.getJsonObject("auth"));
+    web = WebClient.create(observer);
+    grpc = GrpcClient.client(observer);
   }
 
   @AfterAll
   static void stopCluster() {
     nodes.forEach(MainProcess::close);
+    if (notification != null) {
+      notification.close();
+    }
     if (observer != null) {
       observer.close().await();
     }
@@ -100,17 +141,52 @@ class ClusterTest {
   }
 
   /** Sends through whichever node's producer the clustered bus picks; returns the ack, or null on failure. */
-  private static JsonObject send(String roomId, String body) {
+  private static JsonObject send(String roomId, String senderId, String body) {
     try {
       return observer.eventBus().<JsonObject>request(Addresses.SEND,
-        new JsonObject().put("roomId", roomId).put("senderId", "ann").put("body", body),
+        new JsonObject().put("roomId", roomId).put("senderId", senderId).put("body", body),
         new DeliveryOptions().setSendTimeout(3_000)).await().body();
     } catch (RuntimeException e) {
       return null;
     }
   }
 
+  /** A user's WebSocket on node {@code node}, registered for {@code address} once the gateway says it is live. */
+  private static BridgeClient joined(int node, String user, String address, JsonObject headers) {
+    BridgeClient c = BridgeClient.connect(observer, httpPorts.get(node), auth.issue(user)).await();
+    c.register(address, headers);
+    c.frames.await(f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
+      && "registered".equals(b.getString("type")), WAIT);
+    return c;
+  }
+
+  private static BridgeClient joined(int node, String user, String address) {
+    return joined(node, user, address, new JsonObject());
+  }
+
+  private static List<String> ids(List<JsonObject> frames) {
+    return frames.stream().map(f -> f.getJsonObject("body").getString("messageId")).toList();
+  }
+
+  /** Whether node {@code node}'s members listing says {@code user} is online, asked as {@code asker}. */
+  private static Future<Boolean> onlineAccordingTo(int node, String asker, String roomId, String user) {
+    return web.get(httpPorts.get(node), "127.0.0.1", "/api/rooms/" + roomId + "/members")
+      .bearerTokenAuthentication(auth.issue(asker)).send()
+      .map(r -> {
+        assertEquals(200, r.statusCode(), r.bodyAsString());
+        JsonArray members = r.bodyAsJsonObject().getJsonArray("members");
+        return members.stream().map(JsonObject.class::cast)
+          .anyMatch(m -> user.equals(m.getString("userId")) && m.getBoolean("online"));
+      });
+  }
+
+  /** Entries for {@code address} in Hazelcast's registration map: what every member is told about. */
+  private static int clusterRegistrations(String address) {
+    return Hazelcast.getAllHazelcastInstances().iterator().next().getMultiMap("__vertx.subs").valueCount(address);
+  }
+
   @Test
+  @Order(1)
   @DisplayName("messages accepted by either node reach a subscriber on another member of the cluster once each, in order")
   void crossNodeDelivery() {
     String roomId = room("ann");
@@ -119,7 +195,7 @@ class ClusterTest {
       .completion().await();
     List<String> acked = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      JsonObject ack = send(roomId, "m" + i);
+      JsonObject ack = send(roomId, "ann", "m" + i);
       assertTrue(ack != null, "both nodes are up: every send is acknowledged");
       acked.add(ack.getString("messageId"));
     }
@@ -128,28 +204,141 @@ class ClusterTest {
   }
 
   @Test
-  @DisplayName("a SIGKILLed node loses nothing acknowledged: its partitions move to the survivor, which stores and delivers it all")
+  @Order(2)
+  @DisplayName("users on different nodes chat over sockets: each gets every message once, in order; presence spans the nodes; the offline member is notified")
+  void socketsAcrossNodes() {
+    String alice = "alice-" + UUID.randomUUID();
+    String bob = "bob-" + UUID.randomUUID();
+    String carol = "carol-" + UUID.randomUUID();
+    String roomId = room(alice);
+    rooms.join(roomId, bob).await();
+    rooms.join(roomId, carol).await();
+    String address = Addresses.room(roomId);
+    try (BridgeClient onFirst = joined(0, alice, address); BridgeClient onSecond = joined(1, bob, address)) {
+      // Presence spans the nodes: node 1 knows bob, who is connected to node 2, is online, and carol is not.
+      Eventually.get(observer, WAIT, () -> onlineAccordingTo(0, alice, roomId, bob), online -> online);
+      assertFalse(onlineAccordingTo(0, alice, roomId, carol).await(), "carol has no socket anywhere");
+
+      List<String> acked = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        JsonObject reply = onFirst.request(Addresses.CLIENT_SEND, new JsonObject().put("roomId", roomId).put("body", "hello " + i));
+        assertEquals("rec", reply.getString("type"), () -> "not acknowledged: " + reply);
+        acked.add(reply.getJsonObject("body").getString("messageId"));
+      }
+      assertEquals(acked, ids(onSecond.frames.awaitCount(Frames.messageOn(address), 20, WAIT)), "bob, on the other node: once each, in order");
+      assertEquals(acked, ids(onFirst.frames.awaitCount(Frames.messageOn(address), 20, WAIT)), "alice, the sender: once each, in order");
+
+      // Carol, offline on every node, is handed to the notification service: one notification saying 20.
+      Notification n = Eventually.get(observer, WAIT, () -> UnaryCall.call(observer, grpc, notificationAddress,
+          NotificationServiceGrpcClient.ListNotifications, ListNotificationsRequest.newBuilder().setUserId(carol).build(), 5000, Map.of())
+        .map(r -> r.getNotificationsCount() == 0 ? null : r.getNotifications(0)), x -> x != null && x.getCount() == 20);
+      assertEquals("hello 19", n.getLatestPreview());
+      assertEquals(roomId, n.getRoomId());
+
+      // Carol connects to node 2: its presence stream tells the service, which sends her what is pending.
+      try (BridgeClient carolOnSecond = joined(1, carol, Addresses.user(carol))) {
+        JsonObject pushed = carolOnSecond.frames.await(f -> Addresses.user(carol).equals(f.getString("address"))
+          && f.getValue("body") instanceof JsonObject b && "notifications".equals(b.getString("type")), WAIT);
+        JsonObject item = pushed.getJsonObject("body").getJsonArray("items").getJsonObject(0);
+        assertEquals(roomId, item.getString("roomId"));
+        assertEquals(20, item.getInteger("count"));
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("sockets do not become cluster registrations: ten sockets of a room on one node are one entry in the cluster's map (vert.x 3797)")
+  void registrationsGrowWithNodesNotSockets() {
+    String alice = "alice-" + UUID.randomUUID();
+    String roomId = room(alice);
+    String address = Addresses.room(roomId);
+    List<BridgeClient> sockets = new ArrayList<>();
+    try {
+      sockets.add(joined(0, alice, address));
+      for (int i = 0; i < 10; i++) {
+        sockets.add(joined(1, alice, address));
+      }
+      assertEquals(2, clusterRegistrations(address), "one per node that has sockets for the room, not one per socket");
+      // The count is per node, not a cap: every socket still gets the room's messages.
+      JsonObject reply = sockets.get(0).request(Addresses.CLIENT_SEND, new JsonObject().put("roomId", roomId).put("body", "to all"));
+      String id = reply.getJsonObject("body").getString("messageId");
+      for (BridgeClient s : sockets) {
+        assertEquals(List.of(id), ids(s.frames.awaitCount(Frames.messageOn(address), 1, WAIT)));
+      }
+      // Closing all but one of node 2's sockets keeps its registration; closing the last removes it.
+      while (sockets.size() > 2) {
+        sockets.remove(1).close();
+      }
+      assertEquals(2, clusterRegistrations(address));
+      sockets.remove(1).close();
+      Eventually.get(observer, WAIT, () -> Future.succeededFuture(clusterRegistrations(address)), n -> n == 1);
+    } finally {
+      sockets.forEach(BridgeClient::close);
+    }
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("a SIGKILLed node loses nothing acknowledged; its user goes offline within 10 s, reconnects to the survivor and recovers what he missed")
   void killedNodeLosesNothing() {
-    String roomId = room("ann");
+    String ann = "ann-" + UUID.randomUUID();
+    String bob = "bob-" + UUID.randomUUID();
+    String roomId = room(ann);
+    rooms.join(roomId, bob).await();
+    String address = Addresses.room(roomId);
     Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    observer.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> live.add(m.body().getString("messageId")))
-      .completion().await();
-    Set<String> acked = new LinkedHashSet<>();
+    java.util.concurrent.atomic.AtomicLong bobOfflineAt = new java.util.concurrent.atomic.AtomicLong();
+    observer.eventBus().<JsonObject>consumer(address, m -> {
+      if ("message".equals(m.body().getString("type"))) {
+        live.add(m.body().getString("messageId"));
+      } else if (bob.equals(m.body().getString("userId")) && "offline".equals(m.body().getString("status"))) {
+        bobOfflineAt.compareAndSet(0, System.nanoTime());
+      }
+    }).completion().await();
+    BridgeClient bobOnDoomed = joined(0, bob, address);
+    Eventually.get(observer, WAIT, () -> onlineAccordingTo(1, ann, roomId, bob), online -> online);
+
+    List<String> acked = new ArrayList<>();
+    String lastSeenByBob = null;
+    long killedAt = 0;
     int attempts = 0;
     while (acked.size() < 120 && attempts < 400) {
       attempts++;
-      if (acked.size() == 40 && nodes.get(0).process().isAlive()) {
+      if (acked.size() == 40 && killedAt == 0) {
+        List<String> seen = ids(bobOnDoomed.frames.awaitCount(Frames.messageOn(address), 40, WAIT));
+        assertEquals(acked, seen, "bob saw the first 40 before his node died");
+        lastSeenByBob = seen.get(39);
         nodes.get(0).kill();
+        killedAt = System.nanoTime();
       }
-      JsonObject ack = send(roomId, "k" + attempts);
-      if (ack != null) {
+      JsonObject ack = send(roomId, ann, "k" + attempts);
+      if (ack != null && !acked.contains(ack.getString("messageId"))) {
         acked.add(ack.getString("messageId"));
       }
     }
     assertEquals(120, acked.size(), "the survivor keeps accepting messages");
+
+    // Presence converges: the survivor tells the room bob is gone, and lists him offline.
+    long killed = killedAt;
+    Eventually.get(observer, WAIT, () -> Future.succeededFuture(bobOfflineAt.get()), t -> t != 0);
+    double seconds = (bobOfflineAt.get() - killed) / 1e9;
+    System.out.printf("presence converged %.1f s after the SIGKILL%n", seconds);
+    assertTrue(seconds <= 10, "the dead node's user must be offline within 10 s, took " + seconds + " s");
+    assertFalse(onlineAccordingTo(1, ann, roomId, bob).await(), "the survivor lists bob offline");
+
+    // Bob reconnects to the survivor with the last message he saw, and gets the rest: no gap, no duplicate.
+    try (BridgeClient bobBack = joined(1, bob, address, new JsonObject().put("lastMessageId", lastSeenByBob))) {
+      List<String> missed = acked.subList(40, acked.size());
+      List<String> recovered = Eventually.get(observer, WAIT,
+        () -> Future.succeededFuture(ids(bobBack.frames.matching(Frames.messageOn(address)))), got -> got.containsAll(missed));
+      assertEquals(recovered.size(), new LinkedHashSet<>(recovered).size(), "no message twice");
+      assertEquals(missed, recovered.stream().filter(missed::contains).toList(), "in the order they were acknowledged");
+    }
+
     Eventually.get(observer, Duration.ofSeconds(60), () -> messages.newest(roomId, 500),
       stored -> stored.stream().map(m -> m.messageId().toString()).toList().containsAll(acked));
-    Eventually.get(observer, Duration.ofSeconds(30), () -> Future.succeededFuture(live), l -> l.containsAll(acked));
+    Eventually.get(observer, WAIT, () -> Future.succeededFuture(live), l -> l.containsAll(acked));
     List<ChatMessage> stored = messages.newest(roomId, 500).await();
     assertEquals(stored.size(), stored.stream().map(ChatMessage::messageId).distinct().count(), "stored once each");
   }

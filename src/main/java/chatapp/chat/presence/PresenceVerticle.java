@@ -26,8 +26,10 @@ import java.util.UUID;
 /**
  * This node's presence: which sockets of which users are connected here. It claims each such user
  * in the shared map (see {@link Presence}) and refreshes the claims every {@code refreshMs}, so a
- * node that dies stops being believed within {@code ttlMs}. When a user goes from offline to online
- * everywhere (or back), it says so to his rooms and to the gRPC presence stream.
+ * node that dies stops being believed within {@code ttlMs}, and a sweep then tells the rooms of the
+ * users it held that they went offline. When a user goes from offline to online everywhere (or
+ * back), his rooms hear it; when his first socket on this node opens (or his last one closes), the
+ * node's gRPC presence stream does.
  */
 public class PresenceVerticle extends VerticleBase {
 
@@ -41,6 +43,7 @@ public class PresenceVerticle extends VerticleBase {
   private RoomStore rooms;
   private long ttlMs;
   private long timer;
+  private long sweeper;
 
   @Override
   public Future<?> start() {
@@ -60,6 +63,7 @@ public class PresenceVerticle extends VerticleBase {
         consumers.add(vertx.eventBus().localConsumer(Addresses.PRESENCE_LOCAL,
           msg -> msg.reply(new JsonObject().put("userIds", new JsonArray(new ArrayList<>(socketsByUser.keySet()))))));
         timer = vertx.setPeriodic(refreshMs, t -> socketsByUser.keySet().forEach(this::claim));
+        sweeper = vertx.setPeriodic(presence.getLong("sweepMs", 1_000L), t -> sweep());
         return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
       });
   }
@@ -73,9 +77,10 @@ public class PresenceVerticle extends VerticleBase {
       msg.reply(null);
       return;
     }
+    toStream(userId, "connected");
     claim(userId).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        announce(userId, "connected");
+        toRooms(userId, "online");
       }
       msg.reply(null);
     });
@@ -89,9 +94,10 @@ public class PresenceVerticle extends VerticleBase {
       return;
     }
     socketsByUser.remove(userId);
+    toStream(userId, "disconnected");
     release(userId).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        announce(userId, "disconnected");
+        toRooms(userId, "offline");
       }
       msg.reply(null);
     });
@@ -137,14 +143,43 @@ public class PresenceVerticle extends VerticleBase {
     return out;
   }
 
-  /** Tells the node's presence stream, and the user's rooms, that he came or went. */
-  private void announce(String userId, String status) {
-    log.debug("presence user={} status={}", userId, status);
+  /**
+   * Clears the entries of users whose every claim lapsed (their sockets were on nodes that died)
+   * and tells their rooms they went offline. Every node sweeps; the conditional remove lets exactly
+   * one of them announce each user.
+   */
+  private void sweep() {
+    claims.entries().onSuccess(all -> {
+      long now = System.currentTimeMillis();
+      all.forEach((userId, held) -> {
+        if (!Presence.live(held, now) && !socketsByUser.containsKey(userId)) {
+          claims.removeIfPresent(userId, held).onSuccess(removed -> {
+            if (removed) {
+              log.info("presence user={} lapsed: the node that held him stopped refreshing", userId);
+              toRooms(userId, "offline");
+            }
+          });
+        }
+      });
+    }).onFailure(e -> log.warn("presence sweep failed: {}", e.toString()));
+  }
+
+  /**
+   * Tells this node's presence stream that the user's first socket here opened or his last one
+   * closed. The notification service holds a user online while any node's stream says so, so the
+   * stream carries this node's view, not the cluster's: a user on two nodes who leaves one stays
+   * online there, and the streams of a node that dies end with it.
+   */
+  private void toStream(String userId, String status) {
+    log.debug("presence user={} status={} on this node", userId, status);
     vertx.eventBus().publish(Addresses.PRESENCE_CHANGED, new JsonObject().put("userId", userId).put("status", status),
       new DeliveryOptions().setLocalOnly(true));
+  }
+
+  /** Tells the user's rooms that he came online or went offline, cluster-wide. */
+  private void toRooms(String userId, String status) {
     rooms.roomIdsOf(userId).onSuccess(roomIds -> {
-      JsonObject event = new JsonObject().put("type", "presence").put("userId", userId)
-        .put("status", "connected".equals(status) ? "online" : "offline");
+      JsonObject event = new JsonObject().put("type", "presence").put("userId", userId).put("status", status);
       roomIds.forEach(roomId -> vertx.eventBus().publish(Addresses.room(roomId), event));
     }).onFailure(e -> log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString()));
   }
@@ -152,6 +187,7 @@ public class PresenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(sweeper);
     // A clean stop releases at once; only a crash leaves claims to lapse.
     List<Future<Boolean>> released = new ArrayList<>();
     for (String userId : socketsByUser.keySet()) {

@@ -1,5 +1,7 @@
 package chatapp.chat.gateway;
 
+import chatapp.testing.Frames;
+import chatapp.testing.BridgeClient;
 import chatapp.bus.Addresses;
 import chatapp.metrics.Metrics;
 import chatapp.testing.Eventually;
@@ -19,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static chatapp.chat.gateway.Frames.errorOn;
-import static chatapp.chat.gateway.Frames.messageOn;
+import static chatapp.testing.Frames.errorOn;
+import static chatapp.testing.Frames.messageOn;
 import static chatapp.chat.gateway.SocketGatewayTest.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

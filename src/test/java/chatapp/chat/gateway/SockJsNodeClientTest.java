@@ -1,5 +1,7 @@
 package chatapp.chat.gateway;
 
+import chatapp.testing.Frames;
+import chatapp.testing.BridgeClient;
 import chatapp.bus.Addresses;
 import chatapp.testing.Eventually;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static chatapp.chat.gateway.Frames.messageOn;
+import static chatapp.testing.Frames.messageOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,5 +1,7 @@
 package chatapp.chat.gateway;
 
+import chatapp.testing.Frames;
+import chatapp.testing.BridgeClient;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
 import chatapp.testing.Eventually;
@@ -14,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import static chatapp.chat.gateway.Frames.messageOn;
+import static chatapp.testing.Frames.messageOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

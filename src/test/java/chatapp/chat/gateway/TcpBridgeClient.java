@@ -1,5 +1,6 @@
 package chatapp.chat.gateway;
 
+import chatapp.testing.Frames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

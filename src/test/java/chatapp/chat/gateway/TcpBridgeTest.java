@@ -1,5 +1,7 @@
 package chatapp.chat.gateway;
 
+import chatapp.testing.Frames;
+import chatapp.testing.BridgeClient;
 import chatapp.bus.Addresses;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -10,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
-import static chatapp.chat.gateway.Frames.errorOn;
-import static chatapp.chat.gateway.Frames.messageOn;
+import static chatapp.testing.Frames.errorOn;
+import static chatapp.testing.Frames.messageOn;
 import static chatapp.chat.gateway.SocketGatewayTest.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

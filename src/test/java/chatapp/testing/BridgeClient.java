@@ -1,4 +1,4 @@
-package chatapp.chat.gateway;
+package chatapp.testing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,9 +18,9 @@ import java.util.UUID;
  * ({@code /eventbus/websocket}), as a browser's vertx-eventbus.js would over SockJS. It pings like
  * that client does, so the bridge keeps it.
  */
-final class BridgeClient implements AutoCloseable {
+public final class BridgeClient implements AutoCloseable {
 
-  final Frames frames = new Frames();
+  public final Frames frames = new Frames();
   private final Vertx vertx;
   private final WebSocketClient client;
   private WebSocket ws;
@@ -32,11 +32,11 @@ final class BridgeClient implements AutoCloseable {
     this.client = client;
   }
 
-  static Future<BridgeClient> connect(Vertx vertx, int port, String token) {
+  public static Future<BridgeClient> connect(Vertx vertx, int port, String token) {
     return connect(vertx, port, token, new WebSocketClientOptions());
   }
 
-  static Future<BridgeClient> connect(Vertx vertx, int port, String token, WebSocketClientOptions options) {
+  public static Future<BridgeClient> connect(Vertx vertx, int port, String token, WebSocketClientOptions options) {
     BridgeClient c = new BridgeClient(vertx, vertx.createWebSocketClient(options.setMaxFrameSize(1 << 20)));
     String uri = "/eventbus/websocket" + (token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
     return c.client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
@@ -55,28 +55,28 @@ final class BridgeClient implements AutoCloseable {
       .onFailure(e -> c.client.close());
   }
 
-  void write(JsonObject frame) {
+  public void write(JsonObject frame) {
     ws.writeTextMessage(frame.encode());
   }
 
-  void writeRaw(String text) {
+  public void writeRaw(String text) {
     ws.writeTextMessage(text);
   }
 
-  void register(String address) {
+  public void register(String address) {
     write(new JsonObject().put("type", "register").put("address", address));
   }
 
-  void register(String address, JsonObject headers) {
+  public void register(String address, JsonObject headers) {
     write(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
   }
 
   /** Sends with a reply address and waits for what comes back there: a "rec" reply or an "err" frame. */
-  JsonObject request(String address, JsonObject body) {
+  public JsonObject request(String address, JsonObject body) {
     return request(address, body, new JsonObject());
   }
 
-  JsonObject request(String address, JsonObject body, JsonObject headers) {
+  public JsonObject request(String address, JsonObject body, JsonObject headers) {
     String replyAddress = UUID.randomUUID().toString();
     write(new JsonObject().put("type", "send").put("address", address).put("headers", headers).put("body", body)
       .put("replyAddress", replyAddress));
@@ -84,21 +84,21 @@ final class BridgeClient implements AutoCloseable {
   }
 
   /** Sends and returns the reply address, for a caller that waits for the answer later. */
-  String sendAsync(String address, JsonObject body) {
+  public String sendAsync(String address, JsonObject body) {
     String replyAddress = UUID.randomUUID().toString();
     write(new JsonObject().put("type", "send").put("address", address).put("body", body).put("replyAddress", replyAddress));
     return replyAddress;
   }
 
-  void pause() {
+  public void pause() {
     ws.pause();
   }
 
-  void resume() {
+  public void resume() {
     ws.resume();
   }
 
-  Short closeStatus() {
+  public Short closeStatus() {
     return closeStatus;
   }
 

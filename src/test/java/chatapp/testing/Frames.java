@@ -1,4 +1,4 @@
-package chatapp.chat.gateway;
+package chatapp.testing;
 
 import io.vertx.core.json.JsonObject;
 
@@ -11,40 +11,40 @@ import java.util.function.Predicate;
  * Every frame a test client received, in order, and waits on them: a wait ends as soon as the
  * frames it needs arrived, and fails at its deadline with what did arrive.
  */
-final class Frames {
+public final class Frames {
 
   private final List<JsonObject> received = new ArrayList<>();
   private boolean closed;
 
-  synchronized void add(JsonObject frame) {
+  public synchronized void add(JsonObject frame) {
     received.add(frame);
     notifyAll();
   }
 
-  synchronized void closed() {
+  public synchronized void closed() {
     closed = true;
     notifyAll();
   }
 
-  synchronized boolean isClosed() {
+  public synchronized boolean isClosed() {
     return closed;
   }
 
-  synchronized List<JsonObject> all() {
+  public synchronized List<JsonObject> all() {
     return List.copyOf(received);
   }
 
-  synchronized List<JsonObject> matching(Predicate<JsonObject> which) {
+  public synchronized List<JsonObject> matching(Predicate<JsonObject> which) {
     return received.stream().filter(which).toList();
   }
 
   /** The first frame matching {@code which}, waiting for it up to {@code within}. */
-  JsonObject await(Predicate<JsonObject> which, Duration within) {
+  public JsonObject await(Predicate<JsonObject> which, Duration within) {
     return awaitCount(which, 1, within).get(0);
   }
 
   /** The frames matching {@code which} once there are at least {@code count} of them. */
-  synchronized List<JsonObject> awaitCount(Predicate<JsonObject> which, int count, Duration within) {
+  public synchronized List<JsonObject> awaitCount(Predicate<JsonObject> which, int count, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
     List<JsonObject> found = new ArrayList<>();
     int scanned = 0;
@@ -73,7 +73,7 @@ final class Frames {
   }
 
   /** Waits until the connection is closed. */
-  synchronized void awaitClosed(Duration within) {
+  public synchronized void awaitClosed(Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
     while (!closed) {
       long left = deadline - System.nanoTime();
@@ -95,12 +95,12 @@ final class Frames {
   }
 
   /** A chat message frame on {@code address} (SockJS "rec" or TCP "message"). */
-  static Predicate<JsonObject> messageOn(String address) {
+  public static Predicate<JsonObject> messageOn(String address) {
     return f -> address.equals(f.getString("address")) && !"err".equals(f.getString("type"))
       && f.getValue("body") instanceof JsonObject b && "message".equals(b.getString("type"));
   }
 
-  static Predicate<JsonObject> errorOn(String address) {
+  public static Predicate<JsonObject> errorOn(String address) {
     return f -> "err".equals(f.getString("type")) && address.equals(f.getString("address"));
   }
 }
