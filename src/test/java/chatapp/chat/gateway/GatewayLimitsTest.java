@@ -120,8 +120,9 @@ class GatewayLimitsTest {
       for (int i = 0; i < 6; i++) {
         SocketGatewayTest.send(b, room, "missed " + i);
       }
-      // Acknowledged means in Kafka; recovery reads the store, so wait until all of it is there.
-      Eventually.get(fx.vertx, WAIT, () -> fx.messages.newest(room, 10), l -> l.size() == 7);
+      // Acknowledged means in Kafka. Wait until all of it was published (bob's socket got it, so it
+      // is stored too): a missed message published after alice registers would reach her live.
+      b.frames.awaitCount(messageOn(address), 7, WAIT);
       try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", lastSeen), new WebSocketClientOptions())) {
         JsonObject reload = a.frames.await(fr -> address.equals(fr.getString("address")) && fr.getValue("body") instanceof JsonObject bd
           && "reload".equals(bd.getString("type")), WAIT).getJsonObject("body");
