@@ -16,12 +16,11 @@ import chatapp.proto.notification.NotificationServiceGrpcClient;
 import chatapp.testing.BridgeClient;
 import chatapp.testing.Eventually;
 import chatapp.testing.Frames;
+import chatapp.testing.LocalCluster;
 import chatapp.testing.MainProcess;
-import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,72 +60,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final List<MainProcess> nodes = new ArrayList<>();
-  private static final List<Integer> httpPorts = new ArrayList<>();
-  private static MainProcess notification;
+  private static LocalCluster cluster;
+  private static List<MainProcess> nodes;
+  private static List<Integer> httpPorts;
   private static SocketAddress notificationAddress;
   private static Vertx observer;
   private static Auth auth;
   private static WebClient web;
   private static GrpcClient grpc;
-  private static JsonObject config;
   private static RoomStore rooms;
   private static MessageStore messages;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    List<Integer> hazelcastPorts = List.of(TestConfig.freePort(), TestConfig.freePort(), TestConfig.freePort());
-    String members = String.join(",", hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-    Map<String, String> shared = new HashMap<>(Map.of(
-      "CLUSTER_NAME", "test-" + UUID.randomUUID(),
-      "CLUSTER_MEMBERS", members,
-      "AUTH_HMAC_SECRET", "cluster-test-secret"));
-    config = TestConfig.create(shared);
-
-    Map<String, String> env = new HashMap<>(shared);
-    env.put("KAFKA_BOOTSTRAP_SERVERS", config.getJsonObject("kafka").getString("bootstrapServers"));
-    env.put("KAFKA_TOPIC", config.getJsonObject("kafka").getString("topic"));
-    env.put("KAFKA_CONSUMER_GROUP", config.getJsonObject("kafka").getString("consumerGroup"));
-    env.put("CQL_CONTACT_POINTS", config.getJsonObject("cql").getString("contactPoints"));
-    env.put("CQL_LOCAL_DATACENTER", config.getJsonObject("cql").getString("localDatacenter"));
-    env.put("CQL_KEYSPACE", config.getJsonObject("cql").getString("keyspace"));
-    int grpcPort = TestConfig.freePort();
-    env.put("NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + grpcPort);
-    notificationAddress = GrpcAddresses.parse("127.0.0.1:" + grpcPort);
-    Map<String, String> service = new HashMap<>(env);
-    service.put("GRPC_PORT", String.valueOf(grpcPort));
-    service.put("HTTP_PORT", String.valueOf(TestConfig.freePort()));
-    notification = MainProcess.start(service, "notification");
-    for (int i = 0; i < 2; i++) {
-      Map<String, String> node = new HashMap<>(env);
-      httpPorts.add(TestConfig.freePort());
-      node.put("HTTP_PORT", String.valueOf(httpPorts.get(i)));
-      node.put("GRPC_PORT", String.valueOf(TestConfig.freePort()));
-      node.put("TCP_BRIDGE_HOST", "127.0.0.1");
-      node.put("TCP_BRIDGE_PORT", String.valueOf(TestConfig.freePort()));
-      node.put("CLUSTER_HAZELCAST_PORT", String.valueOf(hazelcastPorts.get(i)));
-      nodes.add(MainProcess.start(node, "--cluster", "chat"));
-    }
-    notification.awaitLine(MainProcess.READY, 180);
-    for (MainProcess node : nodes) {
-      node.awaitLine(MainProcess.READY, 180);
-    }
-    JsonObject cluster = config.getJsonObject("cluster").copy().put("hazelcastPort", hazelcastPorts.get(2));
-    observer = Cluster.start(new VertxOptions(), cluster).await();
-    CassandraClient observerCql = Cql.client(observer, config.getJsonObject("cql"));
-    Schema.ensure(observerCql, config.getJsonObject("cql")).await(); // the nodes made it; this connects the client first
-    rooms = RoomStore.create(observerCql, config.getJsonObject("cql")).await();
-    messages = MessageStore.create(observerCql, config.getJsonObject("cql")).await();
-    auth = Auth.create(observer, config.getJsonObject("auth"));
+    cluster = LocalCluster.start(2, Map.of("AUTH_HMAC_SECRET", "cluster-test-secret"));
+    nodes = cluster.nodes;
+    httpPorts = cluster.httpPorts;
+    notificationAddress = GrpcAddresses.parse(cluster.notificationAddress);
+    observer = cluster.join();
+    JsonObject cql = cluster.config.getJsonObject("cql");
+    CassandraClient observerCql = Cql.client(observer, cql);
+    Schema.ensure(observerCql, cql).await(); // the nodes made it; this connects the client first
+    rooms = RoomStore.create(observerCql, cql).await();
+    messages = MessageStore.create(observerCql, cql).await();
+    auth = Auth.create(observer, cluster.config.getJsonObject("auth"));
     web = WebClient.create(observer);
     grpc = GrpcClient.client(observer);
   }
 
   @AfterAll
   static void stopCluster() {
-    nodes.forEach(MainProcess::close);
-    if (notification != null) {
-      notification.close();
+    if (cluster != null) {
+      cluster.close();
     }
     if (observer != null) {
       observer.close().await();
