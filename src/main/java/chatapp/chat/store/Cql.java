@@ -1,6 +1,8 @@
 package chatapp.chat.store;
 
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.cassandra.CassandraClientOptions;
 import io.vertx.core.Future;
@@ -45,7 +47,13 @@ public final class Cql {
         options.addContactPoint(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
       }
     }
-    options.dataStaxClusterBuilder().withLocalDatacenter(cql.getString("localDatacenter"));
+    // Every request at the configured consistency (LOCAL_QUORUM): with a replication factor of 3 a
+    // stored message survives the loss of a replica before the offset commit that follows the
+    // write, and a read sees what was written. With one replica (the embedded node) it is that one.
+    options.dataStaxClusterBuilder().withLocalDatacenter(cql.getString("localDatacenter"))
+      .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+        .withString(DefaultDriverOption.REQUEST_CONSISTENCY, cql.getString("consistency", "LOCAL_QUORUM"))
+        .build());
     String user = cql.getString("username", "");
     if (!user.isEmpty()) {
       options.setUsername(user).setPassword(cql.getString("password", ""));
