@@ -3,6 +3,7 @@ package chatapp.cluster;
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.Room;
@@ -199,15 +200,33 @@ class ClusterTest {
       assertEquals("hello 19", n.getLatestPreview());
       assertEquals(roomId, n.getRoomId());
 
-      // Carol connects to node 2: its presence stream tells the service, which sends her what is pending.
-      try (BridgeClient carolOnSecond = joined(1, carol, Addresses.user(carol))) {
-        JsonObject pushed = carolOnSecond.frames.await(f -> Addresses.user(carol).equals(f.getString("address"))
-          && f.getValue("body") instanceof JsonObject b && "notifications".equals(b.getString("type")), WAIT);
-        JsonObject item = pushed.getJsonObject("body").getJsonArray("items").getJsonObject(0);
-        assertEquals(roomId, item.getString("roomId"));
-        assertEquals(20, item.getInteger("count"));
-      }
+      // Carol connects to node 1: its presence stream tells the service, which sends her what is pending.
+      BridgeClient carolOnFirst = joined(0, carol, Addresses.user(carol));
+      JsonObject pushed = carolOnFirst.frames.await(f -> Addresses.user(carol).equals(f.getString("address"))
+        && f.getValue("body") instanceof JsonObject b && "notifications".equals(b.getString("type")), WAIT);
+      JsonObject item = pushed.getJsonObject("body").getJsonArray("items").getJsonObject(0);
+      assertEquals(roomId, item.getString("roomId"));
+      assertEquals(20, item.getInteger("count"));
+      Eventually.get(observer, WAIT, ClusterTest::onlineAtNotificationService, users -> users == 3);
+
+      // Then to node 2, leaves node 1, leaves node 2: the service's view follows the cluster's, so she
+      // ends offline there too (not held online by the node she left first).
+      BridgeClient carolOnSecond = joined(1, carol, Addresses.user(carol));
+      Eventually.get(observer, WAIT, () -> observer.sharedData().<String, JsonObject>getAsyncMap(Presence.MAP)
+        .compose(map -> map.get(carol)), held -> held != null && held.size() == 2); // both nodes hold her now
+      carolOnFirst.close();
+      carolOnSecond.close();
+      Eventually.get(observer, WAIT, ClusterTest::onlineAtNotificationService, users -> users == 2);
     }
+  }
+
+  /** The users the notification service holds online, from its metrics. */
+  private static Future<Integer> onlineAtNotificationService() {
+    SocketAddress at = notificationAddress;
+    return web.get(at.port(), at.host(), "/metrics").send().map(r -> r.bodyAsString().lines()
+      .filter(l -> l.startsWith("chat_notifications_online_users"))
+      .map(l -> (int) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+      .findFirst().orElseThrow(() -> new AssertionError("no online gauge in the notification service's metrics")));
   }
 
   @Test
