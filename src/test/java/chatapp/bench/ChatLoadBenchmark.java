@@ -6,6 +6,7 @@ import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
+import chatapp.testing.LocalCluster;
 import chatapp.testing.SharedStack;
 import chatapp.testing.TestConfig;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
@@ -40,7 +41,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code rate=max}: every client keeps {@code window} messages between its send and their delivery
  * back to itself (a closed loop over the whole path: the rate it sustains), then a second phase runs
  * at half that rate; {@code rate=N}: one phase at N messages/s.
- * Other arguments: {@code warmup=5} seconds, {@code bytes=200} per body, {@code window=4}.
+ * Other arguments: {@code warmup=5} seconds, {@code bytes=200} per body, {@code window=4}, and
+ * {@code nodes=N}: instead of deploying the services in this JVM, run N clustered chat nodes and the
+ * notification service in JVMs of their own (as {@code ClusterTest} does) and spread the clients over
+ * the nodes, so that a room's members sit on different nodes; {@code nodes=1} is the baseline to
+ * compare a cluster with.
  */
 public final class ChatLoadBenchmark {
 
@@ -57,6 +62,10 @@ public final class ChatLoadBenchmark {
   private CassandraClient cql;
   private RoomStore roomStore;
   private Auth auth;
+  /** With {@code nodes=N}: the clustered chat nodes (own JVMs) the clients spread over; null: in-process. */
+  private LocalCluster cluster;
+  /** The HTTP ports the clients connect to, round-robin. */
+  private List<Integer> ports;
 
   private ChatLoadBenchmark(Vertx vertx, JsonObject config, Map<String, String> args) {
     this.vertx = vertx;
@@ -77,13 +86,18 @@ public final class ChatLoadBenchmark {
     }
     Vertx vertx = Vertx.vertx();
     int exit = 0;
+    ChatLoadBenchmark bench = null;
     try {
       JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
-      new ChatLoadBenchmark(vertx, config, args).run();
+      bench = new ChatLoadBenchmark(vertx, config, args);
+      bench.run();
     } catch (RuntimeException e) {
       e.printStackTrace();
       exit = 1;
     } finally {
+      if (bench != null && bench.cluster != null) {
+        bench.cluster.close();
+      }
       vertx.close().await();
       SharedStack.stop();
     }
@@ -91,7 +105,19 @@ public final class ChatLoadBenchmark {
   }
 
   private void run() {
-    Services.deploy(vertx, config, Services.ALL).await();
+    int nodes = Integer.parseInt(args.getOrDefault("nodes", "0"));
+    if (nodes > 0) {
+      try {
+        cluster = LocalCluster.start(nodes, Map.of("AUTH_HMAC_SECRET", config.getJsonObject("auth").getString("hmacSecret")));
+      } catch (Exception e) {
+        throw new IllegalStateException("the cluster did not start", e);
+      }
+      ports = cluster.httpPorts;
+      System.out.printf("%d clustered chat node(s) in JVMs of their own, and the notification service%n", nodes);
+    } else {
+      Services.deploy(vertx, config, Services.ALL).await();
+      ports = List.of(config.getJsonObject("http").getInteger("port"));
+    }
     cql = Cql.client(vertx, config.getJsonObject("cql"));
     roomStore = RoomStore.create(cql, config.getJsonObject("cql")).await();
     auth = Auth.create(vertx, config.getJsonObject("auth"));
@@ -165,7 +191,7 @@ public final class ChatLoadBenchmark {
     for (int i = 0; i < clients; i++) {
       String roomId = roomIds.get(i % rooms);
       String user = "u-" + roomId + "-" + (i / rooms);
-      joining.add(LoadClient.join(vertx, ws, config.getJsonObject("http").getInteger("port"), auth.issue(user), user, roomId, bytes));
+      joining.add(LoadClient.join(vertx, ws, ports.get(i % ports.size()), auth.issue(user), user, roomId, bytes));
     }
     List<LoadClient> all = Future.all(joining).await().list();
     LoadClient.Tally tally = new LoadClient.Tally();

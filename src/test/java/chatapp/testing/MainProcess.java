@@ -3,9 +3,14 @@ package chatapp.testing;
 import chatapp.Main;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +44,7 @@ public final class MainProcess implements AutoCloseable {
   /** Starts Main with {@code args} and {@code env}; returns at once. */
   public static MainProcess start(Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(
-      ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path")));
+      ProcessHandle.current().info().command().orElse("java"), "-cp", classPath()));
     if (System.getProperty("maven.home") != null) {
       command.add("-Dmaven.home=" + System.getProperty("maven.home"));
     }
@@ -52,6 +57,25 @@ public final class MainProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     return main;
+  }
+
+  /**
+   * This JVM's class path: the system one under surefire; under {@code exec:java} (the benchmarks)
+   * that is Maven's launcher, and the project's classes are in the class loader exec made.
+   */
+  private static String classPath() {
+    if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader) {
+      List<String> entries = new ArrayList<>();
+      for (URL url : loader.getURLs()) {
+        try {
+          entries.add(Path.of(url.toURI()).toString());
+        } catch (URISyntaxException e) {
+          throw new IllegalStateException("not a file on the class path: " + url, e);
+        }
+      }
+      return String.join(File.pathSeparator, entries);
+    }
+    return System.getProperty("java.class.path");
   }
 
   private void read() {
