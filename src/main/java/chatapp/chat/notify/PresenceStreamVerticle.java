@@ -178,8 +178,9 @@ public class PresenceStreamVerticle extends VerticleBase {
       HttpConnection connection = req.connection();
       long deadline = vertx.setTimer(keepAliveTimeoutMs, t2 -> {
         if (stream == req) {
-          connection.close();
+          // Broken first, so the log names the silence, not the close that follows from it.
           broken(req, new TimeoutException("no answer to a PING within " + keepAliveTimeoutMs + " ms"));
+          connection.close();
         }
       });
       connection.ping(PING).onComplete(ar -> {
