@@ -14,7 +14,6 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -47,7 +46,7 @@ final class ChatGrpcService extends ChatServiceGrpcService {
     if (request.getMessage().isBlank()) {
       return failure("message is required");
     }
-    if (request.getMessage().getBytes(StandardCharsets.UTF_8).length > maxMessageBytes) {
+    if (request.getMessageBytes().size() > maxMessageBytes) {
       return failure("message is over " + maxMessageBytes + " bytes");
     }
     return notifier.notify(request.getRoomId(), List.of(request.getUserId()), request.getMessageId(),

@@ -14,7 +14,6 @@ import io.vertx.grpc.server.StatusException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -45,7 +44,7 @@ final class NotificationGrpcService extends NotificationServiceGrpcService {
     if (request.getRoomId().isBlank()) {
       return invalid("roomId must not be empty");
     }
-    if (request.getMessage().getBytes(StandardCharsets.UTF_8).length > maxMessageBytes) {
+    if (request.getMessageBytes().size() > maxMessageBytes) {
       return invalid("message is over " + maxMessageBytes + " bytes");
     }
     if (request.getUserIdsCount() > maxUsers) {

@@ -4,6 +4,8 @@ import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.type.codec.TypeCodec;
+import com.datastax.oss.driver.api.core.type.codec.TypeCodecs;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +39,9 @@ public final class NotificationStore {
   /** Users per write (one mutation of their rows), kept well under mutation and IN-list limits. */
   static final int ROWS_PER_BATCH = 100;
 
+  private static final TypeCodec<List<String>> TEXT_LIST = TypeCodecs.listOf(TypeCodecs.TEXT);
+  private static final TypeCodec<Set<String>> TEXT_SET = TypeCodecs.setOf(TypeCodecs.TEXT);
+
   private final CassandraClient client;
   private final int ttlSeconds;
   private final PreparedStatement addUnread;
@@ -57,7 +62,10 @@ public final class NotificationStore {
     this.roomsOf = s.get(3);
     this.one = s.get(4);
     this.markRead = s.get(5);
-    this.indexed = new LinkedHashMap<>(1024, 0.75f, true) {
+    // Insertion order, not access order: a lookup on every message must not relink entries (each
+    // relink writes old-generation objects, which every young collection then rescans). A pair that
+    // falls out is indexed again by its next message: one idempotent insert.
+    this.indexed = new LinkedHashMap<>(1024, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
         return size() > indexCacheSize;
@@ -99,35 +107,69 @@ public final class NotificationStore {
    * meanwhile may find an entry without its row, never a row without its entry.
    */
   public Future<Void> recordAll(Collection<String> userIds, String roomId, String messageId, String sender, String preview) {
-    long ticks = ticks(messageId);
-    String latest = String.format("%016x ", ticks) + new JsonArray().add(messageId).add(sender).add(preview).encode();
-    Set<String> ids = Set.of(messageId);
     if (roomId.isEmpty()) {
       // Each user's direct notifications live in his own partition.
       List<Future<?>> each = new ArrayList<>();
       userIds.forEach(userId -> each.add(recordAll(List.of(userId), DIRECT + userId, messageId, sender, preview)));
       return Future.all(each).mapEmpty();
     }
-    List<Future<?>> entries = new ArrayList<>();
-    List<String> fresh = new ArrayList<>();
+    List<Future<?>> entries = null;
+    List<String> fresh = null;
     for (String userId : userIds) {
       if (indexed.get(key(userId, roomId)) == null) {
+        if (entries == null) {
+          entries = new ArrayList<>();
+          fresh = new ArrayList<>();
+        }
         fresh.add(userId);
         entries.add(client.execute(index.bind(userId, roomId)));
       }
     }
+    if (entries == null) {
+      // The usual case once a room's members were notified before: the notifications alone.
+      return write(userIds, roomId, messageId, sender, preview);
+    }
+    List<String> indexedNow = fresh;
     return Future.all(entries).compose(v -> {
-      fresh.forEach(userId -> indexed.put(key(userId, roomId), Boolean.TRUE));
-      List<Future<?>> writes = new ArrayList<>();
-      List<String> users = new ArrayList<>(userIds);
-      for (int from = 0; from < users.size(); from += ROWS_PER_BATCH) {
-        List<String> chunk = users.subList(from, Math.min(users.size(), from + ROWS_PER_BATCH));
-        writes.add(client.execute(BatchStatement.newInstance(DefaultBatchType.UNLOGGED,
-          addUnread.bind(ttlSeconds, ticks / 10, ids, roomId, chunk),
-          setLatest.bind(ticks / 10, latest, roomId, chunk))));
-      }
-      return Future.all(writes);
-    }).mapEmpty();
+      indexedNow.forEach(userId -> indexed.put(key(userId, roomId), Boolean.TRUE));
+      return write(userIds, roomId, messageId, sender, preview);
+    });
+  }
+
+  /** The rows themselves: one single-partition batch (one mutation) per {@value #ROWS_PER_BATCH} users. */
+  private Future<Void> write(Collection<String> userIds, String roomId, String messageId, String sender, String preview) {
+    long ticks = ticks(messageId);
+    long micros = ticks / 10;
+    String latest = hex16(ticks) + ' ' + new JsonArray().add(messageId).add(sender).add(preview).encode();
+    Set<String> ids = Set.of(messageId);
+    List<String> users = userIds instanceof List<String> list ? list : new ArrayList<>(userIds);
+    if (users.size() <= ROWS_PER_BATCH) {
+      return client.execute(batch(ids, latest, micros, roomId, users)).mapEmpty();
+    }
+    List<Future<?>> writes = new ArrayList<>();
+    for (int from = 0; from < users.size(); from += ROWS_PER_BATCH) {
+      writes.add(client.execute(batch(ids, latest, micros, roomId, users.subList(from, Math.min(users.size(), from + ROWS_PER_BATCH)))));
+    }
+    return Future.all(writes).mapEmpty();
+  }
+
+  /**
+   * Bound with the codecs named, not by {@code bind(Object...)}: that one works out each collection
+   * value's codec by reflecting on its runtime type, on every call, which was a fair share of the
+   * write path's CPU and garbage.
+   */
+  private BatchStatement batch(Set<String> ids, String latest, long micros, String roomId, List<String> users) {
+    return BatchStatement.newInstance(DefaultBatchType.UNLOGGED,
+      addUnread.boundStatementBuilder().setInt(0, ttlSeconds).setLong(1, micros).set(2, ids, TEXT_SET)
+        .setString(3, roomId).set(4, users, TEXT_LIST).build(),
+      setLatest.boundStatementBuilder().setLong(0, micros).setString(1, latest).setString(2, roomId)
+        .set(3, users, TEXT_LIST).build());
+  }
+
+  /** {@code ticks} as 16 hex digits: fixed width, so the text of `latest` sorts as its time does. */
+  static String hex16(long ticks) {
+    String hex = Long.toHexString(ticks);
+    return "0".repeat(16 - hex.length()) + hex;
   }
 
   /** A user's notifications, most recently updated first. */

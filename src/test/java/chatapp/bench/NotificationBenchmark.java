@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prints two figures of the notification path against the real servers (the shared test stack's
  * Cassandra, on CHAT_TEST_STACK's ports):
  * Messages go to {@value #ROOMS} rooms at random, each with the same {@value #USERS_PER_MESSAGE}
- * offline members every time, as a room's members are.
+ * offline members every time, as a room's members are; the names are new each run, so every run
+ * starts from empty rows whatever earlier runs left in the stack.
  * <ol>
  *   <li>throughput: NotifyOfflineUsers calls per second, 10 users each, {@code inFlight} at a time,
  *       straight through the generated client;</li>
@@ -53,6 +54,12 @@ public final class NotificationBenchmark {
   /** A room's members who are offline: the same ones for every message of the room, as in a chat. */
   private static final int USERS_PER_MESSAGE = 10;
   private static final int ROOMS = 2_000;
+  /**
+   * Rooms and users of this run only. The stack keeps its data between runs, and unread ids live
+   * 30 days: with the same names every run would start from the last one's ever larger rows, and
+   * no two runs would measure the same thing.
+   */
+  private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
 
   private NotificationBenchmark() {
   }
@@ -91,10 +98,10 @@ public final class NotificationBenchmark {
   private static OfflineUserRequest request() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     int room = r.nextInt(ROOMS);
-    OfflineUserRequest.Builder b = OfflineUserRequest.newBuilder().setRoomId("bench-room-" + room)
+    OfflineUserRequest.Builder b = OfflineUserRequest.newBuilder().setRoomId("bench-" + RUN + "-room-" + room)
       .setMessageId(Uuids.timeBased().toString()).setSenderId("bench-sender").setMessage("a preview of a benchmark message");
     for (int i = 0; i < USERS_PER_MESSAGE; i++) {
-      b.addUserIds("bench-user-" + (room * USERS_PER_MESSAGE + i));
+      b.addUserIds("bench-" + RUN + "-user-" + (room * USERS_PER_MESSAGE + i));
     }
     return b.build();
   }

@@ -8,7 +8,9 @@ import chatapp.proto.chat.NotificationRequest;
 import chatapp.proto.chat.NotificationResponse;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Holds this node's one {@code chat.ChatService/StreamNotifications} stream. Every presence change
@@ -35,10 +38,18 @@ import java.util.Set;
  * without answering pending notifications twice), and the service's view converges whatever was
  * missed while the stream was down. The set is built from the presence events themselves, so it is
  * exactly this node's.
+ *
+ * <p>A peer that vanishes without closing its TCP connection (a crashed host, a dropped route)
+ * sends no reset: the stream would look open forever while the service pushes to nobody. So the
+ * connection is probed with an HTTP/2 PING every {@code keepAliveMs}; one not answered within
+ * {@code keepAliveTimeoutMs} closes the connection and the stream reopens as after any break.
  */
 public class PresenceStreamVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(PresenceStreamVerticle.class);
+
+  /** A PING frame carries exactly 8 bytes, echoed back in its answer. */
+  private static final Buffer PING = Buffer.buffer(new byte[8]);
 
   private final Set<String> online = new LinkedHashSet<>();
   /** Connected while no stream was up: their pending notifications are still to be asked for. */
@@ -47,6 +58,8 @@ public class PresenceStreamVerticle extends VerticleBase {
   private SocketAddress address;
   private Backoff backoff;
   private String token;
+  private long keepAliveMs;
+  private long keepAliveTimeoutMs;
   private MessageConsumer<JsonObject> consumer;
   private GrpcClientRequest<NotificationRequest, NotificationResponse> stream;
   private int failures;
@@ -60,6 +73,8 @@ public class PresenceStreamVerticle extends VerticleBase {
     address = GrpcAddresses.parse(cfg.getString("address"));
     backoff = Backoff.from(cfg.getJsonObject("retry"));
     token = cfg.getString("authToken", "");
+    keepAliveMs = cfg.getLong("keepAliveMs");
+    keepAliveTimeoutMs = cfg.getLong("keepAliveTimeoutMs");
     client = GrpcClient.client(vertx);
     consumer = vertx.eventBus().localConsumer(Addresses.PRESENCE_CHANGED, msg -> onPresence(msg.body()));
     // Not waiting for the stream: chat starts and runs while the notification service is down.
@@ -104,6 +119,7 @@ public class PresenceStreamVerticle extends VerticleBase {
       }
       req.exceptionHandler(e -> broken(req, e));
       stream = req;
+      keepAlive(req);
       // Headers now, even with nobody online to report: the service registers this node's stream
       // and answers with its own headers, which is how a refusal or a dead server shows up here.
       if (req instanceof GrpcWriteStreamBase<?, ?> base) {
@@ -148,6 +164,34 @@ public class PresenceStreamVerticle extends VerticleBase {
       // falls through to the warning
     }
     log.warn("notification update for user={} not understood, dropped", response.getUserId());
+  }
+
+  /** Probes the stream's connection until the stream is replaced; a missed answer breaks it. */
+  private void keepAlive(GrpcClientRequest<NotificationRequest, NotificationResponse> req) {
+    if (keepAliveMs <= 0) {
+      return;
+    }
+    vertx.setTimer(keepAliveMs, t -> {
+      if (stopping || stream != req) {
+        return;
+      }
+      HttpConnection connection = req.connection();
+      long deadline = vertx.setTimer(keepAliveTimeoutMs, t2 -> {
+        if (stream == req) {
+          // Broken first, so the log names the silence, not the close that follows from it.
+          broken(req, new TimeoutException("no answer to a PING within " + keepAliveTimeoutMs + " ms"));
+          connection.close();
+        }
+      });
+      connection.ping(PING).onComplete(ar -> {
+        vertx.cancelTimer(deadline);
+        if (ar.succeeded()) {
+          keepAlive(req);
+        } else {
+          broken(req, ar.cause());
+        }
+      });
+    });
   }
 
   private void broken(GrpcClientRequest<NotificationRequest, NotificationResponse> req, Throwable cause) {
