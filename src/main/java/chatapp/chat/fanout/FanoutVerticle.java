@@ -2,6 +2,7 @@ package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
@@ -31,18 +32,20 @@ public class FanoutVerticle extends VerticleBase {
 
   private final PipelineMeters meters = PipelineMeters.get();
   private CassandraClient cql;
-  private RoomStore rooms;
+  private MembershipCache members;
   private Presence presence;
   private int previewChars;
   private MessageConsumer<JsonObject> consumer;
 
   @Override
   public Future<?> start() {
-    previewChars = config().getJsonObject("chat", new JsonObject()).getInteger("previewChars", 100);
+    JsonObject chat = config().getJsonObject("chat", new JsonObject());
+    previewChars = chat.getInteger("previewChars", 100);
     presence = Presence.create(vertx);
     cql = Cql.client(vertx, config().getJsonObject("cql"));
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
-      rooms = store;
+      // A room's members are read from CQL once per TTL or membership change, not once per message.
+      members = new MembershipCache(vertx, store, chat.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       consumer = vertx.eventBus().localConsumer(Addresses.FANOUT, this::fanout);
       return consumer.completion();
     });
@@ -50,8 +53,8 @@ public class FanoutVerticle extends VerticleBase {
 
   private void fanout(Message<JsonObject> msg) {
     ChatMessage m = ChatMessage.fromJson(msg.body());
-    rooms.members(m.roomId())
-      .compose(members -> presence.online(members).map(online -> {
+    members.members(m.roomId())
+      .compose(roomMembers -> presence.online(roomMembers).map(online -> {
         vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
         meters.published.increment();
         Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
@@ -59,7 +62,7 @@ public class FanoutVerticle extends VerticleBase {
           meters.storeToPublished.record(System.nanoTime() - storedAt, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
         List<String> offline = new ArrayList<>();
-        for (String member : members) {
+        for (String member : roomMembers) {
           if (!online.contains(member) && !member.equals(m.senderId())) {
             offline.add(member);
           }
