@@ -29,9 +29,11 @@ import java.util.Map;
 /**
  * Consumes the chat topic; each record goes to the writer ({@link Addresses#STORE}), then to the
  * fan-out ({@link Addresses#FANOUT}).
- * Within a partition the records of a poll are stored side by side, then published one after
- * another in offset order, so a room's order holds; partitions of one poll proceed side by side. Offsets are committed only after every record of the poll is
- * stored and published: a crash replays at most one poll, and the writer's upsert makes the replay harmless.
+ * Within a partition the records of a poll are stored side by side, then handed to the fan-out all
+ * at once in offset order: it publishes in arrival order, so a room's order holds without a round
+ * trip per message; partitions of one poll proceed side by side. Offsets are committed only after
+ * every record of the poll is stored and published: a crash replays at most one poll, and the
+ * writer's upsert makes the replay harmless.
  */
 public class ChatConsumerVerticle extends VerticleBase {
 
@@ -83,18 +85,22 @@ public class ChatConsumerVerticle extends VerticleBase {
     List<Future<Void>> partitions = new ArrayList<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     byPartition.forEach((tp, list) -> {
-      // The stores of a partition run side by side (one row each, upserts: their order does not
-      // matter); publishing then follows the partition's order, which is what sockets see.
+      // The stores of a partition run side by side (the writer batches a room's; upserts, so their
+      // order does not matter); the fan-out then gets them in the partition's order.
       List<Future<JsonObject>> stored = new ArrayList<>();
       for (KafkaConsumerRecord<String, String> r : list) {
         stored.add(store(r));
       }
-      Future<Void> chain = Future.all(stored).mapEmpty();
-      for (int i = 0; i < list.size(); i++) {
-        KafkaConsumerRecord<String, String> r = list.get(i);
-        Future<JsonObject> value = stored.get(i);
-        chain = chain.compose(v -> value.result() == null ? Future.succeededFuture() : withRetry(r, Addresses.FANOUT, value.result(), 0));
-      }
+      Future<Void> chain = Future.all(stored).compose(v -> {
+        List<Future<Void>> published = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+          JsonObject value = stored.get(i).result();
+          if (value != null) {
+            published.add(withRetry(list.get(i), Addresses.FANOUT, value, 0));
+          }
+        }
+        return Future.all(published).mapEmpty();
+      });
       partitions.add(chain);
       offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, ""));
     });
