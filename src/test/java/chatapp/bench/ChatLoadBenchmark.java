@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * members per room) send through the SockJS bridge; every message goes to Kafka, the store and the
  * fan-out, and back to every member's socket. It prints sent, acknowledged, delivered and stored
  * counts, p50/p99/p99.9 of send-to-ack and send-to-delivered (HdrHistogram), and the raw CQL
- * single-row INSERT rate measured first in the same run, against the shared test stack.
+ * single-row INSERT rate measured first in the same run, one at a time and with 128 in flight (the
+ * stored rate is printed as a multiple of each), against the shared test stack.
  * <pre>
- * CHAT_TEST_STACK=4 mvn -q -B test-compile exec:java -Dexec.classpathScope=test \
+ * CHAT_TEST_STACK=5 mvn -q -B test-compile exec:java -Dexec.classpathScope=test \
  *   -Dmain.class=chatapp.bench.ChatLoadBenchmark -Dexec.args="clients=100 rooms=10 rate=max seconds=20"
  * </pre>
  * {@code rate=max}: every client keeps {@code window} messages between its send and their delivery
