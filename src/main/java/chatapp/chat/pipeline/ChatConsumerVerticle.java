@@ -109,18 +109,26 @@ public class ChatConsumerVerticle extends VerticleBase {
     });
   }
 
-  /** Stores and publishes one batch of a partition, then the records that came meanwhile, if any. */
+  /**
+   * Stores and publishes one batch of a partition, then the records that came meanwhile, if any. A
+   * batch that fails (the writer and the fan-out retry on their own, so this is a record that could
+   * not even be parked) is tried again, whole, until it passes: the partition waits rather than
+   * skip it, and the replay is harmless (upserts; clients collapse copies).
+   */
   private void batch(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
-    waiting.put(tp, new ArrayList<>());
+    waiting.putIfAbsent(tp, new ArrayList<>());
     OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
     storeAndPublish(list).onComplete(ar -> {
+      if (ar.failed() && running) {
+        log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
+          list.get(0).offset(), next.getOffset() - 1, MAX_BACKOFF_MS, ar.cause().toString());
+        vertx.setTimer(MAX_BACKOFF_MS, t -> batch(tp, list));
+        return;
+      }
       inFlight -= list.size();
       if (ar.succeeded()) {
         ready.put(tp, next);
         commit();
-      } else if (running) {
-        log.warn("records of topic={} partition={} up to offset={} failed: {}", tp.getTopic(), tp.getPartition(),
-          next.getOffset() - 1, ar.cause().toString());
       }
       List<KafkaConsumerRecord<String, String>> more = waiting.remove(tp);
       if (!more.isEmpty() && running) {
