@@ -24,6 +24,12 @@ public final class Addresses {
    */
   public static final String PRESENCE_CHANGED = "chat.internal.presence.changed";
 
+  /**
+   * Publish, cluster-wide: a room's membership changed, {roomId, userId, status: "joined" | "left"},
+   * once written; every node's membership caches forget the room.
+   */
+  public static final String MEMBERSHIP_CHANGED = "chat.internal.membership.changed";
+
   /** Request-reply, node-local: a socket of {userId, socketId} was authenticated on this node. */
   public static final String PRESENCE_CONNECT = "chat.internal.presence.connect";
   /** Request-reply, node-local: a socket of {userId, socketId} closed on this node. */

@@ -1,6 +1,7 @@
 package chatapp.chat.api;
 
 import chatapp.bus.Addresses;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
@@ -46,11 +47,13 @@ final class RoomsApi {
     Future<Room> created = rooms.createIfAbsent(room).compose(existing -> {
       if (existing == null) {
         log.info("room created room={} by user={}", roomId, me);
+        MembershipCache.changed(ctx.vertx(), roomId, me, "joined");
         ctx.response().setStatusCode(201).putHeader("Location", "/api/rooms/" + roomId);
         return Future.succeededFuture(room);
       }
       if (me.equals(existing.createdBy()) && Objects.equals(existing.name(), room.name())) {
         return rooms.join(roomId, me).map(v -> {
+          MembershipCache.changed(ctx.vertx(), roomId, me, "joined");
           ctx.response().setStatusCode(200);
           return existing;
         });
@@ -126,8 +129,9 @@ final class RoomsApi {
       }));
   }
 
-  /** Tells the room's sockets that its membership changed (README, "Client protocol"). */
+  /** Tells every node's membership caches, and the room's sockets (README, "Client protocol"), that its membership changed. */
   private static void announce(RoutingContext ctx, String roomId, String userId, String status) {
+    MembershipCache.changed(ctx.vertx(), roomId, userId, status);
     ctx.vertx().eventBus().publish(Addresses.room(roomId),
       new JsonObject().put("type", "member").put("userId", userId).put("status", status));
   }

@@ -2,6 +2,7 @@ package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
@@ -19,11 +20,13 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Step 4 to 7 of the flow for one stored message: presence splits the room's members into online
- * and offline; the message is published once to the room's address (each socket registered there,
- * on any node, gets it once), and the offline members go to the notifier in one request.
+ * Step 4 to 7 of the flow for one stored message: the message is published once to the room's
+ * address (each socket registered there, on any node, gets it once); presence splits the room's
+ * members into online and offline, and the offline members go to the notifier in one request.
+ * Replies once both are done.
  */
 public class FanoutVerticle extends VerticleBase {
 
@@ -31,18 +34,20 @@ public class FanoutVerticle extends VerticleBase {
 
   private final PipelineMeters meters = PipelineMeters.get();
   private CassandraClient cql;
-  private RoomStore rooms;
+  private MembershipCache members;
   private Presence presence;
   private int previewChars;
   private MessageConsumer<JsonObject> consumer;
 
   @Override
   public Future<?> start() {
-    previewChars = config().getJsonObject("chat", new JsonObject()).getInteger("previewChars", 100);
+    JsonObject chat = config().getJsonObject("chat", new JsonObject());
+    previewChars = chat.getInteger("previewChars", 100);
     presence = Presence.create(vertx);
     cql = Cql.client(vertx, config().getJsonObject("cql"));
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
-      rooms = store;
+      // A room's members are read from CQL once per TTL or membership change, not once per message.
+      members = new MembershipCache(vertx, store, chat.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       consumer = vertx.eventBus().localConsumer(Addresses.FANOUT, this::fanout);
       return consumer.completion();
     });
@@ -50,16 +55,19 @@ public class FanoutVerticle extends VerticleBase {
 
   private void fanout(Message<JsonObject> msg) {
     ChatMessage m = ChatMessage.fromJson(msg.body());
-    rooms.members(m.roomId())
-      .compose(members -> presence.online(members).map(online -> {
-        vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
-        meters.published.increment();
-        Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
-        if (storedAt != null) {
-          meters.storeToPublished.record(System.nanoTime() - storedAt, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
+    // Published before anything asynchronous: the room's sockets get messages in the order they
+    // arrive here, which is the partition's order (the consumer hands them over in that order, and
+    // the bus keeps one sender's order), without each waiting for the previous one's lookups.
+    vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
+    meters.published.increment();
+    Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
+    if (storedAt != null) {
+      meters.storeToPublished.record(System.nanoTime() - storedAt, TimeUnit.NANOSECONDS);
+    }
+    members.members(m.roomId())
+      .compose(roomMembers -> presence.online(roomMembers).map(online -> {
         List<String> offline = new ArrayList<>();
-        for (String member : members) {
+        for (String member : roomMembers) {
           if (!online.contains(member) && !member.equals(m.senderId())) {
             offline.add(member);
           }
@@ -77,6 +85,7 @@ public class FanoutVerticle extends VerticleBase {
       }))
       .onSuccess(n -> msg.reply(null))
       .onFailure(e -> {
+        // The consumer retries: the room may get this message twice (clients collapse copies by id).
         log.warn("fanout failed room={} message={}: {}", m.roomId(), m.messageId(), e.toString());
         msg.fail(503, e.toString());
       });

@@ -2,6 +2,7 @@ package chatapp.chat.gateway;
 
 import chatapp.bus.Addresses;
 import chatapp.chat.ingest.MessageProducerVerticle;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.RoomStore;
 import io.vertx.cassandra.CassandraClient;
@@ -50,7 +51,7 @@ public class ClientSendVerticle extends VerticleBase {
     cql = Cql.client(vertx, config().getJsonObject("cql"));
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
       rooms = store;
-      members = new MembershipCache(store, gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
+      members = new MembershipCache(vertx, store, gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       consumer = vertx.eventBus().consumer(Addresses.CLIENT_SEND, this::send);
       return consumer.completion();
     });

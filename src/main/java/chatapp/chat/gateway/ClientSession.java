@@ -1,6 +1,7 @@
 package chatapp.chat.gateway;
 
 import chatapp.bus.ChatMessage;
+import chatapp.chat.membership.MembershipCache;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

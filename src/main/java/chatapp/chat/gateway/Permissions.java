@@ -1,5 +1,6 @@
 package chatapp.chat.gateway;
 
+import chatapp.chat.membership.MembershipCache;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 

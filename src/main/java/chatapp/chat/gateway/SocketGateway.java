@@ -1,6 +1,7 @@
 package chatapp.chat.gateway;
 
 import chatapp.auth.Auth;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.RoomStore;
@@ -48,7 +49,7 @@ public final class SocketGateway {
     Future<RoomStore> rooms = RoomStore.create(cql, cqlConfig);
     Future<MessageStore> messages = MessageStore.create(cql, cqlConfig);
     return Future.all(rooms, messages).map(v -> {
-      MembershipCache members = new MembershipCache(rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
+      MembershipCache members = new MembershipCache(vertx, rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       Recovery recovery = new Recovery(messages.result(), gateway.getInteger("recoveryLimit", 1000));
       SockJsBridgeHook hook = new SockJsBridgeHook(vertx, gateway, members, recovery, GatewayMetrics.create());
       return new SocketGateway(vertx, Auth.create(vertx, config.getJsonObject("auth")), cql, hook, gateway);

@@ -2,6 +2,7 @@ package chatapp.chat.gateway;
 
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.presence.Presence;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -2,6 +2,7 @@ package chatapp.chat.gateway;
 
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
+import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.RoomStore;
@@ -42,7 +43,7 @@ public class TcpBridgeVerticle extends VerticleBase {
     Future<RoomStore> rooms = RoomStore.create(cql, cqlConfig);
     Future<MessageStore> messages = MessageStore.create(cql, cqlConfig);
     return Future.all(rooms, messages).compose(v -> {
-      MembershipCache members = new MembershipCache(rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
+      MembershipCache members = new MembershipCache(vertx, rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       Recovery recovery = new Recovery(messages.result(), gateway.getInteger("recoveryLimit", 1000));
       hook = new TcpBridgeHook(vertx, gateway, Auth.create(vertx, config().getJsonObject("auth")), members, recovery,
         GatewayMetrics.create());

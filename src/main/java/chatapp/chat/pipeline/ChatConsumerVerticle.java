@@ -29,23 +29,38 @@ import java.util.Map;
 /**
  * Consumes the chat topic; each record goes to the writer ({@link Addresses#STORE}), then to the
  * fan-out ({@link Addresses#FANOUT}).
- * Within a partition the records of a poll are stored side by side, then published one after
- * another in offset order, so a room's order holds; partitions of one poll proceed side by side. Offsets are committed only after every record of the poll is
- * stored and published: a crash replays at most one poll, and the writer's upsert makes the replay harmless.
+ *
+ * <p>A partition's records are handled in batches, one batch at a time: a batch is stored side by
+ * side, then handed to the fan-out in offset order, so a room's order holds; records polled while a
+ * batch is out wait and form the partition's next batch (the busier the partition, the bigger its
+ * batches, the fewer the round trips). Partitions proceed side by side, and polling goes on while
+ * batches are out (up to {@link #MAX_IN_FLIGHT} records): a record is not held up by another
+ * partition's batch, nor by a commit. A partition's offset is committed only
+ * once every record before it is stored and published: a crash replays what was in flight, and the
+ * writer's upsert makes the replay harmless.
  */
 public class ChatConsumerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ChatConsumerVerticle.class);
   private static final long MAX_BACKOFF_MS = 5_000;
+  /** Records handed over but not yet stored and published; past it, polling waits. */
+  private static final int MAX_IN_FLIGHT = 5_000;
 
   /** A field the consumer adds to what it hands the fan-out: System.nanoTime() when stored. */
   public static final String STORED_AT = "storedAtNanos";
 
   private final PipelineMeters meters = PipelineMeters.get();
+  /** Records polled while their partition's batch is out; present while a batch is out. */
+  private final Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> waiting = new HashMap<>();
+  /** Offsets ready to commit: everything before them is stored and published. */
+  private Map<TopicPartition, OffsetAndMetadata> ready = new HashMap<>();
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> deadLetters;
   private String deadLetterTopic;
   private boolean running;
+  private boolean polling;
+  private boolean committing;
+  private int inFlight;
 
   @Override
   public Future<?> start() {
@@ -57,48 +72,113 @@ public class ChatConsumerVerticle extends VerticleBase {
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
 
+  /** Polls again at once, unless a poll is out, too much is in flight (a completion calls again), or stopping. */
   private void pollLoop() {
-    if (!running) {
+    if (!running || polling || inFlight >= MAX_IN_FLIGHT) {
       return;
     }
-    consumer.poll(Duration.ofMillis(200))
-      .compose(this::handle)
-      .onComplete(ar -> {
-        if (ar.failed() && running) {
-          log.warn("poll cycle failed, polling again: {}", ar.cause().toString());
-        }
-        pollLoop();
-      });
+    polling = true;
+    consumer.poll(Duration.ofMillis(200)).onComplete(ar -> {
+      polling = false;
+      if (ar.succeeded()) {
+        handle(ar.result());
+      } else if (running) {
+        log.warn("poll failed, polling again: {}", ar.cause().toString());
+      }
+      pollLoop();
+    });
   }
 
-  private Future<Void> handle(KafkaConsumerRecords<String, String> records) {
+  private void handle(KafkaConsumerRecords<String, String> records) {
     if (records.isEmpty()) {
-      return Future.succeededFuture();
+      return;
     }
     Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> byPartition = new LinkedHashMap<>();
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, String> r = records.recordAt(i);
       byPartition.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>()).add(r);
     }
-    List<Future<Void>> partitions = new ArrayList<>();
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     byPartition.forEach((tp, list) -> {
-      // The stores of a partition run side by side (one row each, upserts: their order does not
-      // matter); publishing then follows the partition's order, which is what sockets see.
-      List<Future<JsonObject>> stored = new ArrayList<>();
-      for (KafkaConsumerRecord<String, String> r : list) {
-        stored.add(store(r));
+      inFlight += list.size();
+      List<KafkaConsumerRecord<String, String>> queue = waiting.get(tp);
+      if (queue != null) {
+        queue.addAll(list);
+      } else {
+        batch(tp, list);
       }
-      Future<Void> chain = Future.all(stored).mapEmpty();
-      for (int i = 0; i < list.size(); i++) {
-        KafkaConsumerRecord<String, String> r = list.get(i);
-        Future<JsonObject> value = stored.get(i);
-        chain = chain.compose(v -> value.result() == null ? Future.succeededFuture() : withRetry(r, Addresses.FANOUT, value.result(), 0));
-      }
-      partitions.add(chain);
-      offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, ""));
     });
-    return Future.all(partitions).compose(v -> consumer.commit(offsets)).mapEmpty();
+  }
+
+  /**
+   * Stores and publishes one batch of a partition, then the records that came meanwhile, if any. A
+   * batch that fails (the writer and the fan-out retry on their own, so this is a record that could
+   * not even be parked) is tried again, whole, until it passes: the partition waits rather than
+   * skip it, and the replay is harmless (upserts; clients collapse copies).
+   */
+  private void batch(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
+    waiting.putIfAbsent(tp, new ArrayList<>());
+    OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
+    storeAndPublish(list).onComplete(ar -> {
+      if (ar.failed() && running) {
+        log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
+          list.get(0).offset(), next.getOffset() - 1, MAX_BACKOFF_MS, ar.cause().toString());
+        vertx.setTimer(MAX_BACKOFF_MS, t -> batch(tp, list));
+        return;
+      }
+      inFlight -= list.size();
+      if (ar.succeeded()) {
+        ready.put(tp, next);
+        commit();
+      }
+      List<KafkaConsumerRecord<String, String>> more = waiting.remove(tp);
+      if (!more.isEmpty() && running) {
+        batch(tp, more);
+      }
+      pollLoop();
+    });
+  }
+
+  /**
+   * One partition's records of a poll: stored side by side (the writer batches a room's; upserts,
+   * so their order does not matter), then handed to the fan-out all at once in offset order: it
+   * publishes in arrival order, so the room's order holds without a round trip per message.
+   */
+  private Future<Void> storeAndPublish(List<KafkaConsumerRecord<String, String>> list) {
+    List<Future<JsonObject>> stored = new ArrayList<>();
+    for (KafkaConsumerRecord<String, String> r : list) {
+      stored.add(store(r));
+    }
+    return Future.all(stored).compose(v -> {
+      List<Future<Void>> published = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        JsonObject value = stored.get(i).result();
+        if (value != null) {
+          published.add(withRetry(list.get(i), Addresses.FANOUT, value, 0));
+        }
+      }
+      return Future.all(published).mapEmpty();
+    });
+  }
+
+  /**
+   * Commits the offsets that are ready; one commit at a time, the next one taking whatever became
+   * ready meanwhile. A failed commit is not retried: a later one covers it, and until then a crash
+   * only replays more.
+   */
+  private void commit() {
+    if (committing || ready.isEmpty() || !running) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = ready;
+    ready = new HashMap<>();
+    committing = true;
+    consumer.commit(offsets).onComplete(ar -> {
+      committing = false;
+      if (ar.failed() && running) {
+        log.warn("commit of {} failed: {}", offsets, ar.cause().toString());
+      }
+      commit();
+    });
   }
 
   /**

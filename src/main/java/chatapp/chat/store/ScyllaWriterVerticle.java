@@ -13,9 +13,19 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Stores the messages the Kafka consumer hands it on {@link Addresses#STORE}, and replies only once
  * the row is written, so the consumer commits an offset only for what is really stored.
+ *
+ * <p>The consumer hands over a poll's records all at once; what has arrived by the time this
+ * verticle's event loop is free again is written together, a room's messages in single-partition
+ * batches ({@link MessageStore#insertAll}). Nothing waits for more to come: a lone message is
+ * written at once.
  */
 public class ScyllaWriterVerticle extends VerticleBase {
 
@@ -29,6 +39,11 @@ public class ScyllaWriterVerticle extends VerticleBase {
   private CassandraClient client;
   private MessageStore store;
   private MessageConsumer<JsonObject> consumer;
+  /** Requests received since the last write, by room, in arrival order. */
+  private Map<String, List<Pending>> pending = new LinkedHashMap<>();
+
+  private record Pending(Message<JsonObject> request, ChatMessage message) {
+  }
 
   @Override
   public Future<?> start() {
@@ -49,14 +64,30 @@ public class ScyllaWriterVerticle extends VerticleBase {
       msg.fail(PERMANENT, e.getMessage());
       return;
     }
-    store.insert(m).onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(null);
-      } else {
-        log.warn("store failed room={} message={}: {}", m.roomId(), m.messageId(), ar.cause().toString());
-        msg.fail(TRANSIENT, ar.cause().toString());
+    if (pending.isEmpty()) {
+      // Runs after the deliveries already queued on this event loop: they join this write.
+      context.runOnContext(v -> write());
+    }
+    pending.computeIfAbsent(m.roomId(), r -> new ArrayList<>()).add(new Pending(msg, m));
+  }
+
+  /** Writes what is pending, one request per room: a room that fails does not fail the others. */
+  private void write() {
+    Map<String, List<Pending>> rooms = pending;
+    pending = new LinkedHashMap<>();
+    rooms.forEach((roomId, list) -> store.insertAll(list.stream().map(Pending::message).toList()).onComplete(ar -> {
+      for (Pending p : list) {
+        if (ar.succeeded()) {
+          p.request.reply(null);
+        } else {
+          p.request.fail(TRANSIENT, ar.cause().toString());
+        }
       }
-    });
+      if (ar.failed()) {
+        log.warn("store failed room={} messages={} first={}: {}", roomId, list.size(), list.get(0).message.messageId(),
+          ar.cause().toString());
+      }
+    }));
   }
 
   /** True when a STORE reply says the message can never be stored. */

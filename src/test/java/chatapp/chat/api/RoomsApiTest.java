@@ -1,6 +1,7 @@
 package chatapp.chat.api;
 
 import chatapp.Services;
+import chatapp.bus.Addresses;
 import chatapp.chat.presence.Presence;
 import chatapp.testing.Eventually;
 import chatapp.testing.TestConfig;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -193,5 +195,49 @@ class RoomsApiTest {
       out.put(member.getString("userId"), member.getBoolean("online"));
     });
     return out;
+  }
+
+  @Test
+  @DisplayName("a member added through the API is among the offline members of the very next message, and one who left is not")
+  void fanoutSeesMembershipChangesAtOnce() {
+    String alice = user();
+    String bob = user();
+    String roomId = api.createRoom(alice, "Cached");
+    List<JsonObject> live = new CopyOnWriteArrayList<>();
+    List<JsonObject> notified = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> {
+      if ("message".equals(m.body().getString("type"))) {
+        live.add(m.body());
+      }
+    }).completion().await();
+    // The fan-out hands offline members to the notifier on this address, in the same step as it
+    // publishes to the room: by the time the room's copy arrives here, its hand-over was seen.
+    vertx.eventBus().addOutboundInterceptor(ctx -> {
+      if (Addresses.NOTIFY_OFFLINE.equals(ctx.message().address()) && ctx.body() instanceof JsonObject body
+        && roomId.equals(body.getString("roomId"))) {
+        notified.add(body);
+      }
+      ctx.next();
+    });
+
+    // The fan-out learns (and remembers) that alice is alone, then bob joins.
+    String first = sendAndAwait(roomId, alice, "alone", live);
+    assertEquals(204, api.put("/api/rooms/" + roomId + "/members/" + bob, bob).statusCode());
+    String second = sendAndAwait(roomId, alice, "bob is here", live);
+    assertEquals(204, api.delete("/api/rooms/" + roomId + "/members/" + bob, bob).statusCode());
+    sendAndAwait(roomId, alice, "bob is gone", live);
+
+    assertEquals(1, notified.size(), notified::toString);
+    assertEquals(second, notified.get(0).getString("messageId"), "not " + first);
+    assertEquals(List.of(bob), notified.get(0).getJsonArray("userIds").getList());
+  }
+
+  /** Sends as {@code senderId} and waits until the room got it; answers its id. */
+  private static String sendAndAwait(String roomId, String senderId, String body, List<JsonObject> live) {
+    String id = vertx.eventBus().<JsonObject>request(Addresses.SEND,
+      new JsonObject().put("roomId", roomId).put("senderId", senderId).put("body", body)).await().body().getString("messageId");
+    Eventually.get(vertx, Duration.ofSeconds(20), () -> Future.succeededFuture(live),
+      l -> l.stream().anyMatch(m -> id.equals(m.getString("messageId"))));
+    return id;
   }
 }
