@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * This node's presence: which sockets of which users are connected here. It claims each such user
@@ -37,6 +38,8 @@ public class PresenceVerticle extends VerticleBase {
 
   private final String nodeId = UUID.randomUUID().toString();
   private final Map<String, Set<String>> socketsByUser = new HashMap<>();
+  /** Each user's latest presence step on this node: the next one waits for it (see {@link #inTurn}). */
+  private final Map<String, Future<?>> turns = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private AsyncMap<String, JsonObject> claims;
   private CassandraClient cql;
@@ -62,7 +65,8 @@ public class PresenceVerticle extends VerticleBase {
         consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect));
         consumers.add(vertx.eventBus().localConsumer(Addresses.PRESENCE_LOCAL,
           msg -> msg.reply(new JsonObject().put("userIds", new JsonArray(new ArrayList<>(socketsByUser.keySet()))))));
-        timer = vertx.setPeriodic(refreshMs, t -> socketsByUser.keySet().forEach(this::claim));
+        timer = vertx.setPeriodic(refreshMs, t -> socketsByUser.keySet().forEach(userId ->
+          inTurn(userId, () -> socketsByUser.containsKey(userId) ? claim(userId) : Future.succeededFuture(false))));
         sweeper = vertx.setPeriodic(presence.getLong("sweepMs", 1_000L), t -> sweep());
         return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
       });
@@ -78,12 +82,8 @@ public class PresenceVerticle extends VerticleBase {
       return;
     }
     toStream(userId, "connected");
-    claim(userId).onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        toRooms(userId, "online");
-      }
-      msg.reply(null);
-    });
+    inTurn(userId, () -> claim(userId).compose(wasOffline -> wasOffline ? toRooms(userId, "online") : Future.succeededFuture()))
+      .onComplete(ar -> msg.reply(null));
   }
 
   private void disconnect(Message<JsonObject> msg) {
@@ -95,12 +95,8 @@ public class PresenceVerticle extends VerticleBase {
     }
     socketsByUser.remove(userId);
     toStream(userId, "disconnected");
-    release(userId).onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        toRooms(userId, "offline");
-      }
-      msg.reply(null);
-    });
+    inTurn(userId, () -> release(userId).compose(gone -> gone ? toRooms(userId, "offline") : Future.succeededFuture()))
+      .onComplete(ar -> msg.reply(null));
   }
 
   /** Claims (or refreshes) this node's hold on {@code userId}; true when nobody held him before. */
@@ -176,12 +172,30 @@ public class PresenceVerticle extends VerticleBase {
       new DeliveryOptions().setLocalOnly(true));
   }
 
-  /** Tells the user's rooms that he came online or went offline, cluster-wide. */
-  private void toRooms(String userId, String status) {
-    rooms.roomIdsOf(userId).onSuccess(roomIds -> {
+  /** Tells the user's rooms that he came online or went offline, cluster-wide; completes once it is published. */
+  private Future<Void> toRooms(String userId, String status) {
+    return rooms.roomIdsOf(userId).<Void>map(roomIds -> {
       JsonObject event = new JsonObject().put("type", "presence").put("userId", userId).put("status", status);
       roomIds.forEach(roomId -> vertx.eventBus().publish(Addresses.room(roomId), event));
-    }).onFailure(e -> log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString()));
+      return null;
+    }).recover(e -> {
+      log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Runs a user's presence steps one after another, whatever the previous one's outcome. A connect,
+   * a refresh and a disconnect each read then write the shared entry, then read the user's rooms:
+   * interleaved, a refresh could claim a user who just left, and "offline" could reach his rooms
+   * before the "online" it follows.
+   */
+  private <T> Future<T> inTurn(String userId, Supplier<Future<T>> step) {
+    Future<?> before = turns.getOrDefault(userId, Future.succeededFuture());
+    Future<T> mine = before.transform(ar -> step.get());
+    turns.put(userId, mine);
+    mine.onComplete(ar -> turns.remove(userId, mine));
+    return mine;
   }
 
   @Override
