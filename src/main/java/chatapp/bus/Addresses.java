@@ -30,6 +30,13 @@ public final class Addresses {
    */
   public static final String MEMBERSHIP_CHANGED = "chat.internal.membership.changed";
 
+  /**
+   * Publish, cluster-wide: a user went online (his first socket anywhere) or offline (his last one,
+   * or the node that held it died): {userId, status: "online" | "offline"}. Keeps each node's
+   * {@code OnlineCache} right.
+   */
+  public static final String PRESENCE_GLOBAL = "chat.internal.presence.global";
+
   /** Request-reply, node-local: a socket of {userId, socketId} was authenticated on this node. */
   public static final String PRESENCE_CONNECT = "chat.internal.presence.connect";
   /** Request-reply, node-local: a socket of {userId, socketId} closed on this node. */

@@ -31,7 +31,8 @@ final class MessagesApi {
     this.vertx = vertx;
     this.messages = messages;
     this.access = access;
-    this.sendOptions = new DeliveryOptions().setSendTimeout(sendTimeoutMs);
+    // This node's producer: every chat node runs one, and another node's would cost a hop and a copy.
+    this.sendOptions = new DeliveryOptions().setSendTimeout(sendTimeoutMs).setLocalOnly(true);
   }
 
   /**

@@ -4,7 +4,7 @@ import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
 import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
-import chatapp.chat.presence.Presence;
+import chatapp.chat.presence.OnlineCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.RoomStore;
 import chatapp.metrics.PipelineMeters;
@@ -35,7 +35,7 @@ public class FanoutVerticle extends VerticleBase {
   private final PipelineMeters meters = PipelineMeters.get();
   private CassandraClient cql;
   private MembershipCache members;
-  private Presence presence;
+  private OnlineCache presence;
   private int previewChars;
   private MessageConsumer<JsonObject> consumer;
 
@@ -43,13 +43,14 @@ public class FanoutVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject chat = config().getJsonObject("chat", new JsonObject());
     previewChars = chat.getInteger("previewChars", 100);
-    presence = Presence.create(vertx);
+    // Presence is asked once per message: from a node-local copy kept right by announcements.
+    presence = new OnlineCache(vertx, config().getJsonObject("presence", new JsonObject()).getLong("cacheMs", 3_000L), 100_000);
     cql = Cql.client(vertx, config().getJsonObject("cql"));
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
       // A room's members are read from CQL once per TTL or membership change, not once per message.
       members = new MembershipCache(vertx, store, chat.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
       consumer = vertx.eventBus().localConsumer(Addresses.FANOUT, this::fanout);
-      return consumer.completion();
+      return Future.all(consumer.completion(), presence.ready());
     });
   }
 
@@ -101,6 +102,6 @@ public class FanoutVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return consumer.unregister().eventually(() -> cql.close());
+    return Future.join(consumer.unregister(), presence.close()).eventually(() -> cql.close());
   }
 }

@@ -133,7 +133,8 @@ public class ClientSendVerticle extends VerticleBase {
   private void forward(Message<Object> msg, JsonObject draft, long start) {
     String roomId = draft.getString("roomId");
     String userId = draft.getString("senderId");
-    vertx.eventBus().<JsonObject>request(Addresses.SEND, draft, new DeliveryOptions().setSendTimeout(sendTimeoutMs))
+    // This node's producer: every chat node runs one, and another node's would cost a hop and a copy.
+    vertx.eventBus().<JsonObject>request(Addresses.SEND, draft, new DeliveryOptions().setSendTimeout(sendTimeoutMs).setLocalOnly(true))
       .onComplete(ar -> {
         if (ar.succeeded()) {
           JsonObject ack = ar.result().body().copy();

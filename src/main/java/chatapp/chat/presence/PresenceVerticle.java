@@ -172,8 +172,13 @@ public class PresenceVerticle extends VerticleBase {
       new DeliveryOptions().setLocalOnly(true));
   }
 
-  /** Tells the user's rooms that he came online or went offline, cluster-wide; completes once it is published. */
+  /**
+   * Tells every node's fan-out and the user's rooms that he came online or went offline,
+   * cluster-wide; completes once it is published.
+   */
   private Future<Void> toRooms(String userId, String status) {
+    // Every node's fan-out cache first: it should not wait for the rooms' lookup.
+    vertx.eventBus().publish(Addresses.PRESENCE_GLOBAL, new JsonObject().put("userId", userId).put("status", status));
     return rooms.roomIdsOf(userId).<Void>map(roomIds -> {
       JsonObject event = new JsonObject().put("type", "presence").put("userId", userId).put("status", status);
       roomIds.forEach(roomId -> vertx.eventBus().publish(Addresses.room(roomId), event));

@@ -112,6 +112,39 @@ class SocketGatewayTest {
   }
 
   @Test
+  @DisplayName("presence changes reach the fan-out at once: who just left is notified of the next message, who just came is not")
+  void presenceChangesReachTheFanoutAtOnce() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String carol = GatewayFixture.user("carol");
+    String room = fx.room(alice, bob, carol);
+    String address = Addresses.room(room);
+    try (BridgeClient a = joined(alice, room, new JsonObject())) {
+      BridgeClient b = joined(bob, room, new JsonObject());
+      assertEquals(List.of(carol), notifiedOf(send(a, room, "one").getString("messageId")));
+      b.close();
+      a.frames.await(presence(address, bob, "offline"), WAIT);
+      assertEquals(List.of(bob, carol), notifiedOf(send(a, room, "two").getString("messageId")).stream().sorted().toList());
+      try (BridgeClient c = joined(carol, room, new JsonObject())) {
+        a.frames.await(presence(address, carol, "online"), WAIT);
+        assertEquals(List.of(bob), notifiedOf(send(a, room, "three").getString("messageId")));
+      }
+    }
+  }
+
+  private static java.util.function.Predicate<JsonObject> presence(String address, String user, String status) {
+    return f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
+      && "presence".equals(b.getString("type")) && user.equals(b.getString("userId")) && status.equals(b.getString("status"));
+  }
+
+  /** The users the fan-out handed to the notifier for {@code messageId}, once it did. */
+  private static List<Object> notifiedOf(String messageId) {
+    JsonObject notice = Eventually.find(fx.vertx, WAIT, () -> io.vertx.core.Future.succeededFuture(
+      fx.notified().stream().filter(n -> messageId.equals(n.getString("messageId"))).findFirst().orElse(null)));
+    return notice.getJsonArray("userIds").getList();
+  }
+
+  @Test
   @DisplayName("a client that reconnects with the last id it saw gets every missed message in order, then the live ones, without a gap or a duplicate")
   void reconnectRecoversWithoutGapOrDuplicate() {
     String alice = GatewayFixture.user("alice");
