@@ -103,8 +103,7 @@ class SocketGatewayTest {
     try (BridgeClient a = joined(alice, room, new JsonObject()); BridgeClient b = joined(bob, room, new JsonObject())) {
       String id = send(a, room, "carol is away").getString("messageId");
       b.frames.await(f -> messageOn(Addresses.room(room)).test(f) && id.equals(f.getJsonObject("body").getString("messageId")), WAIT);
-      JsonObject notice = Eventually.find(fx.vertx, WAIT, () -> io.vertx.core.Future.succeededFuture(
-        fx.notified().stream().filter(n -> id.equals(n.getString("messageId"))).findFirst().orElse(null)));
+      JsonObject notice = notice(id);
       assertEquals(List.of(carol), notice.getJsonArray("userIds").getList());
       assertEquals(room, notice.getString("roomId"));
       assertEquals(alice, notice.getString("senderId"));
@@ -137,11 +136,15 @@ class SocketGatewayTest {
       && "presence".equals(b.getString("type")) && user.equals(b.getString("userId")) && status.equals(b.getString("status"));
   }
 
+  /** What the fan-out handed to the notifier for {@code messageId}, once it did. */
+  private static JsonObject notice(String messageId) {
+    return Eventually.find(fx.vertx, WAIT, () -> io.vertx.core.Future.succeededFuture(
+      fx.notified().stream().filter(n -> messageId.equals(n.getString("messageId"))).findFirst().orElse(null)));
+  }
+
   /** The users the fan-out handed to the notifier for {@code messageId}, once it did. */
   private static List<Object> notifiedOf(String messageId) {
-    JsonObject notice = Eventually.find(fx.vertx, WAIT, () -> io.vertx.core.Future.succeededFuture(
-      fx.notified().stream().filter(n -> messageId.equals(n.getString("messageId"))).findFirst().orElse(null)));
-    return notice.getJsonArray("userIds").getList();
+    return notice(messageId).getJsonArray("userIds").getList();
   }
 
   @Test
