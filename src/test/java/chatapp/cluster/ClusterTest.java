@@ -118,11 +118,7 @@ class ClusterTest {
 
   /** A user's WebSocket on node {@code node}, registered for {@code address} once the gateway says it is live. */
   private static BridgeClient joined(int node, String user, String address, JsonObject headers) {
-    BridgeClient c = BridgeClient.connect(observer, httpPorts.get(node), auth.issue(user)).await();
-    c.register(address, headers);
-    c.frames.await(f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
-      && "registered".equals(b.getString("type")), WAIT);
-    return c;
+    return BridgeClient.connect(observer, httpPorts.get(node), auth.issue(user)).await().join(address, headers, WAIT);
   }
 
   private static BridgeClient joined(int node, String user, String address) {
@@ -130,7 +126,7 @@ class ClusterTest {
   }
 
   private static List<String> ids(List<JsonObject> frames) {
-    return frames.stream().map(f -> f.getJsonObject("body").getString("messageId")).toList();
+    return Frames.messageIds(frames);
   }
 
   /** Whether node {@code node}'s members listing says {@code user} is online, asked as {@code asker}. */

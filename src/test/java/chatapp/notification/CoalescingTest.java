@@ -1,11 +1,8 @@
 package chatapp.notification;
 
-import chatapp.Services;
 import chatapp.proto.notification.Notification;
-import chatapp.testing.TestConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,9 +26,7 @@ class CoalescingTest {
   @BeforeAll
   static void deploy() {
     vertx = Vertx.vertx();
-    JsonObject config = TestConfig.create();
-    Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
-    client = new NotificationClient(vertx, config);
+    client = NotificationClient.deployService(vertx);
   }
 
   @AfterAll

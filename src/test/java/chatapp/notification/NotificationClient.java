@@ -1,5 +1,6 @@
 package chatapp.notification;
 
+import chatapp.Services;
 import chatapp.grpc.GrpcAddresses;
 import chatapp.grpc.UnaryCall;
 import chatapp.proto.chat.ChatServiceGrpcClient;
@@ -12,6 +13,7 @@ import chatapp.proto.notification.MarkReadRequest;
 import chatapp.proto.notification.Notification;
 import chatapp.proto.notification.NotificationServiceGrpcClient;
 import chatapp.proto.notification.OfflineUserRequest;
+import chatapp.testing.TestConfig;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import com.google.protobuf.Empty;
 import io.vertx.core.Future;
@@ -23,6 +25,7 @@ import io.vertx.grpc.client.GrpcClientRequest;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +42,13 @@ final class NotificationClient {
     this.grpc = GrpcClient.client(vertx);
     this.address = GrpcAddresses.parse(config.getJsonObject("notificationService").getString("address"));
     this.headers = headers;
+  }
+
+  /** Deploys the notification service alone on {@code vertx}, with the test configuration, and a client of it. */
+  static NotificationClient deployService(Vertx vertx) {
+    JsonObject config = TestConfig.create();
+    Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
+    return new NotificationClient(vertx, config);
   }
 
   NotificationClient(Vertx vertx, JsonObject config) {

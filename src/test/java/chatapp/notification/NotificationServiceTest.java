@@ -1,6 +1,5 @@
 package chatapp.notification;
 
-import chatapp.Services;
 import chatapp.grpc.HealthProbe;
 import chatapp.proto.chat.ChatServiceGrpcClient;
 import chatapp.proto.chat.SendNotificationRequest;
@@ -8,7 +7,6 @@ import chatapp.proto.chat.SendNotificationResponse;
 import chatapp.proto.notification.Notification;
 import chatapp.proto.notification.NotificationServiceGrpcClient;
 import chatapp.proto.notification.OfflineUserRequest;
-import chatapp.testing.TestConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,9 +30,7 @@ class NotificationServiceTest {
   @BeforeAll
   static void deploy() {
     vertx = Vertx.vertx();
-    JsonObject config = TestConfig.create();
-    Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
-    client = new NotificationClient(vertx, config);
+    client = NotificationClient.deployService(vertx);
   }
 
   @AfterAll

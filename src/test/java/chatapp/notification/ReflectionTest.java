@@ -1,13 +1,10 @@
 package chatapp.notification;
 
-import chatapp.Services;
 import chatapp.proto.reflection.v1alpha.ServerReflectionGrpcClient;
-import chatapp.testing.TestConfig;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -48,9 +44,7 @@ class ReflectionTest {
   @BeforeAll
   static void deploy() {
     vertx = Vertx.vertx();
-    JsonObject config = TestConfig.create();
-    Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
-    client = new NotificationClient(vertx, config);
+    client = NotificationClient.deployService(vertx);
   }
 
   @AfterAll

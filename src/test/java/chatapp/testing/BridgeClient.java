@@ -67,6 +67,13 @@ public final class BridgeClient implements AutoCloseable {
     write(new JsonObject().put("type", "register").put("address", address));
   }
 
+  /** Registers for {@code address} and returns once the gateway says the registration is live. */
+  public BridgeClient join(String address, JsonObject headers, Duration within) {
+    register(address, headers);
+    frames.await(Frames.registeredOn(address), within);
+    return this;
+  }
+
   public void register(String address, JsonObject headers) {
     write(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
   }

@@ -100,6 +100,17 @@ public final class Frames {
       && f.getValue("body") instanceof JsonObject b && "message".equals(b.getString("type"));
   }
 
+  /** The gateway's word that a registration on {@code address} is live. */
+  public static Predicate<JsonObject> registeredOn(String address) {
+    return f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
+      && "registered".equals(b.getString("type"));
+  }
+
+  /** The message ids of chat message frames, in the order they came. */
+  public static List<String> messageIds(List<JsonObject> frames) {
+    return frames.stream().map(f -> f.getJsonObject("body").getString("messageId")).toList();
+  }
+
   public static Predicate<JsonObject> errorOn(String address) {
     return f -> "err".equals(f.getString("type")) && address.equals(f.getString("address"));
   }

@@ -51,11 +51,7 @@ class GatewayLimitsTest {
   }
 
   private static BridgeClient joined(String user, String roomId, JsonObject headers, WebSocketClientOptions options) {
-    BridgeClient c = BridgeClient.connect(fx.vertx, fx.httpPort, fx.token(user), options).await();
-    c.register(Addresses.room(roomId), headers);
-    c.frames.await(f -> Addresses.room(roomId).equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
-      && "registered".equals(b.getString("type")), WAIT);
-    return c;
+    return BridgeClient.connect(fx.vertx, fx.httpPort, fx.token(user), options).await().join(Addresses.room(roomId), headers, WAIT);
   }
 
   /** chat_gateway_slow_consumers_total as /metrics shows it. */

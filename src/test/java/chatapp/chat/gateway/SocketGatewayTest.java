@@ -49,12 +49,7 @@ class SocketGatewayTest {
 
   /** A client of {@code on}'s deployment, registered for {@code roomId} once the gateway says it is live. */
   static BridgeClient joinedOn(GatewayFixture on, String user, String roomId, JsonObject headers) {
-    BridgeClient c = BridgeClient.connect(on.vertx, on.httpPort, on.token(user)).await();
-    String address = Addresses.room(roomId);
-    c.register(address, headers);
-    c.frames.await(f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
-      && "registered".equals(b.getString("type")), WAIT);
-    return c;
+    return BridgeClient.connect(on.vertx, on.httpPort, on.token(user)).await().join(Addresses.room(roomId), headers, WAIT);
   }
 
   static BridgeClient joinedOn(GatewayFixture on, String user, String roomId) {
@@ -68,7 +63,7 @@ class SocketGatewayTest {
   }
 
   static List<String> ids(List<JsonObject> frames) {
-    return frames.stream().map(f -> f.getJsonObject("body").getString("messageId")).toList();
+    return Frames.messageIds(frames);
   }
 
   @Test

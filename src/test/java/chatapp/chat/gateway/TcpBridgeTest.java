@@ -35,7 +35,7 @@ class TcpBridgeTest {
   }
 
   private static boolean registered(JsonObject f, String address) {
-    return address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b && "registered".equals(b.getString("type"));
+    return Frames.registeredOn(address).test(f);
   }
 
   @Test
