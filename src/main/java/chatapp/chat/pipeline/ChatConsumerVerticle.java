@@ -60,6 +60,10 @@ public class ChatConsumerVerticle extends VerticleBase {
   private boolean running;
   private boolean polling;
   private boolean committing;
+  /** A timer is set for the next commit. */
+  private boolean commitDue;
+  private long lastCommitNanos;
+  private long commitIntervalNanos;
   private int inFlight;
 
   @Override
@@ -68,6 +72,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     consumer = KafkaConsumer.create(vertx, KafkaSettings.consumer(kafka));
     deadLetters = KafkaProducer.createShared(vertx, "chat-dead-letters", KafkaSettings.producer(kafka));
     deadLetterTopic = kafka.getString("deadLetterTopic");
+    commitIntervalNanos = kafka.getLong("commitIntervalMs", 100L) * 1_000_000;
     running = true;
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
@@ -161,14 +166,26 @@ public class ChatConsumerVerticle extends VerticleBase {
   }
 
   /**
-   * Commits the offsets that are ready; one commit at a time, the next one taking whatever became
-   * ready meanwhile. A failed commit is not retried: a later one covers it, and until then a crash
-   * only replays more.
+   * Commits the offsets that are ready, one commit at a time and at most one per
+   * {@code kafka.commitIntervalMs}; each commit takes whatever became ready meanwhile. Committing
+   * after every batch cost the broker a write to its offsets log per batch, as many as the
+   * messages' own produce requests. A failed commit is not retried: a later one covers it, and
+   * until then a crash only replays more.
    */
   private void commit() {
-    if (committing || ready.isEmpty() || !running) {
+    if (committing || commitDue || ready.isEmpty() || !running) {
       return;
     }
+    long wait = lastCommitNanos + commitIntervalNanos - System.nanoTime();
+    if (wait > 0) {
+      commitDue = true;
+      vertx.setTimer(Math.max(1, wait / 1_000_000), t -> {
+        commitDue = false;
+        commit();
+      });
+      return;
+    }
+    lastCommitNanos = System.nanoTime();
     Map<TopicPartition, OffsetAndMetadata> offsets = ready;
     ready = new HashMap<>();
     committing = true;
@@ -234,6 +251,9 @@ public class ChatConsumerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     running = false;
-    return consumer.close().eventually(() -> deadLetters.close());
+    // What is ready now would otherwise be replayed by the partitions' next owner.
+    Future<?> last = ready.isEmpty() ? Future.succeededFuture() : consumer.commit(ready);
+    return last.recover(e -> Future.succeededFuture())
+      .compose(v -> consumer.close()).eventually(() -> deadLetters.close());
   }
 }
