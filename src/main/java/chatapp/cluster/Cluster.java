@@ -1,5 +1,7 @@
 package chatapp.cluster;
 
+import chatapp.bus.SharedJson;
+
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import io.vertx.core.Future;
@@ -45,6 +47,8 @@ public final class Cluster {
       default -> throw new IllegalArgumentException("cluster.join must be tcp, multicast or kubernetes, got " + cluster.getString("join"));
     }
     options.getEventBusOptions().setHost(host).setPort(cluster.getInteger("eventBusPort"));
-    return Vertx.builder().with(options).withClusterManager(new OnePerNodeRegistrations(new HazelcastClusterManager(hz))).buildClustered();
+    return Vertx.builder().with(options).withClusterManager(new OnePerNodeRegistrations(new HazelcastClusterManager(hz))).buildClustered()
+      // Room messages travel with it: a member without it could not read them.
+      .onSuccess(SharedJson::register);
   }
 }

@@ -1,6 +1,7 @@
 package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
+import chatapp.bus.SharedJson;
 import chatapp.bus.ChatMessage;
 import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
@@ -43,6 +44,7 @@ public class FanoutVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject chat = config().getJsonObject("chat", new JsonObject());
     previewChars = chat.getInteger("previewChars", 100);
+    SharedJson.register(vertx);
     // Presence is asked once per message: from a node-local copy kept right by announcements.
     presence = new OnlineCache(vertx, config().getJsonObject("presence", new JsonObject()).getLong("cacheMs", 3_000L), 100_000);
     cql = Cql.client(vertx, config().getJsonObject("cql"));
@@ -59,7 +61,8 @@ public class FanoutVerticle extends VerticleBase {
     // Published before anything asynchronous: the room's sockets get messages in the order they
     // arrive here, which is the partition's order (the consumer hands them over in that order, and
     // the bus keeps one sender's order), without each waiting for the previous one's lookups.
-    vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"));
+    // One instance for every socket of a node (SharedJson): nothing changes it once published.
+    vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"), SharedJson.options());
     meters.published.increment();
     Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
     if (storedAt != null) {

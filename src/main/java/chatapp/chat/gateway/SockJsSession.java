@@ -13,6 +13,8 @@ final class SockJsSession extends ClientSession {
 
   private final SockJSSocket socket;
 
+  private static final FrameCache DELIVERIES = new FrameCache((address, body) -> envelope(address, body).toBuffer());
+
   SockJsSession(SockJSSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
     super(userId, GatewayMetrics.SOCKJS, maxOutboundBytes, metrics);
     this.socket = socket;
@@ -31,11 +33,21 @@ final class SockJsSession extends ClientSession {
 
   @Override
   protected Buffer encode(JsonObject frame) {
-    return Buffer.buffer(frame.encode());
+    return frame.toBuffer();
   }
 
   @Override
   protected JsonObject delivery(String address, Object body) {
+    return envelope(address, body);
+  }
+
+  /** The frame delivering {@code body} from {@code address}, shared by the sockets that get the same publish. */
+  static Buffer deliveryFrame(String address, Object body) {
+    return DELIVERIES.frame(address, body);
+  }
+
+  /** The bridge's own "rec" envelope, keys in its order. */
+  private static JsonObject envelope(String address, Object body) {
     return new JsonObject().put("type", "rec").put("address", address).put("body", body);
   }
 }

@@ -20,6 +20,9 @@ final class TcpSession extends ClientSession {
   private final NetSocket socket;
   private final Map<String, MessageConsumer<Object>> consumers = new HashMap<>();
 
+  /** Deliveries, encoded once per publish and event loop for all the sockets that get it. */
+  private static final FrameCache DELIVERIES = new FrameCache((address, body) -> frame(envelope(address, body)));
+
   TcpSession(NetSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
     super(userId, GatewayMetrics.TCP, maxOutboundBytes, metrics);
     this.socket = socket;
@@ -39,7 +42,7 @@ final class TcpSession extends ClientSession {
     MessageConsumer<Object> consumer = bus.consumer(address, m -> {
       Object body = m.body();
       String messageId = body instanceof JsonObject b && "message".equals(b.getString("type")) ? b.getString("messageId") : null;
-      deliver(address, messageId, frame(delivery(address, body)));
+      deliver(address, messageId, DELIVERIES.frame(address, body));
     });
     consumers.put(address, consumer);
     return consumer.completion();
@@ -81,7 +84,11 @@ final class TcpSession extends ClientSession {
 
   @Override
   protected JsonObject delivery(String address, Object body) {
-    // The TCP bridge's own shape for a published message.
+    return envelope(address, body);
+  }
+
+  /** The TCP bridge's own shape for a published message. */
+  private static JsonObject envelope(String address, Object body) {
     return new JsonObject().put("type", "message").put("address", address).put("send", false).put("body", body);
   }
 }
