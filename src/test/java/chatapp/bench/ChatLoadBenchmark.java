@@ -37,12 +37,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stored rate is printed as a multiple of each), against the shared test stack.
  * <pre>
  * CHAT_TEST_STACK=5 mvn -q -B test-compile exec:java -Dexec.classpathScope=test \
- *   -Dmain.class=chatapp.bench.ChatLoadBenchmark -Dexec.args="clients=100 rooms=10 rate=max seconds=20"
+ *   -Dmain.class=chatapp.bench.ChatLoadBenchmark -Dexec.args="clients=100 rooms=10 rate=max seconds=60"
  * </pre>
  * {@code rate=max}: every client keeps {@code window} messages between its send and their delivery
  * back to itself (a closed loop over the whole path: the rate it sustains), then a second phase runs
  * at half that rate; {@code rate=N}: one phase at N messages/s.
- * Other arguments: {@code warmup=5} seconds, {@code bytes=200} per body, {@code window=4}, and
+ * Other arguments: {@code warmup=120} seconds before each phase's measured window (Kafka, Cassandra
+ * and this JVM, all started for the run, are still compiling their hot paths a minute in, and until
+ * they are done a message costs them more CPU than it will), {@code bytes=200} per body,
+ * {@code window=4}, and
  * {@code nodes=N}: instead of deploying the services in this JVM, run N clustered chat nodes and the
  * notification service in JVMs of their own (as {@code ClusterTest} does) and spread the clients over
  * the nodes, so that a room's members sit on different nodes; {@code nodes=1} is the baseline to
@@ -78,7 +81,7 @@ public final class ChatLoadBenchmark {
     this.clients = Integer.parseInt(args.getOrDefault("clients", "100"));
     this.rooms = Integer.parseInt(args.getOrDefault("rooms", "10"));
     this.seconds = Integer.parseInt(args.getOrDefault("seconds", "20"));
-    this.warmup = Integer.parseInt(args.getOrDefault("warmup", "5"));
+    this.warmup = Integer.parseInt(args.getOrDefault("warmup", "120"));
     this.bytes = Integer.parseInt(args.getOrDefault("bytes", "200"));
   }
 
