@@ -125,6 +125,8 @@ public final class ChatLoadBenchmark {
       Services.deploy(vertx, config, Services.ALL).await();
       ports = List.of(config.getJsonObject("http").getInteger("port"));
     }
+    Tables.truncate(vertx, config.getJsonObject("cql"), "messages_by_room", "buckets_by_room", "rooms", "members_by_room",
+      "rooms_by_user", "room_notifications", "notification_rooms_by_user");
     cql = Cql.client(vertx, config.getJsonObject("cql"));
     roomStore = RoomStore.create(cql, config.getJsonObject("cql")).await();
     auth = Auth.create(vertx, config.getJsonObject("auth"));

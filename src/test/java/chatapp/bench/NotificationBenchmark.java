@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prints two figures of the notification path against the real servers (the shared test stack's
  * Cassandra, on CHAT_TEST_STACK's ports):
  * Messages go to {@value #ROOMS} rooms at random, each with the same {@value #USERS_PER_MESSAGE}
- * offline members every time, as a room's members are; the names are new each run, so every run
- * starts from empty rows whatever earlier runs left in the stack.
+ * offline members every time, as a room's members are. The notification tables are emptied first
+ * ({@link Tables}) and the names are new each run, so every run starts from empty rows whatever
+ * earlier runs left in the stack.
  * <ol>
  *   <li>latency at a fixed rate (default 1,000 messages/s), measured after {@value #FIXED_RATE_WARMUP_SECONDS}
  *       s at that rate: from the moment a stored message's
@@ -77,6 +78,7 @@ public final class NotificationBenchmark {
     Vertx vertx = Vertx.vertx();
     try {
       Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
+      Tables.truncate(vertx, config.getJsonObject("cql"), "room_notifications", "notification_rooms_by_user");
       vertx.deployVerticle(new GrpcNotifierVerticle(), new DeploymentOptions().setConfig(config)).await();
       SocketAddress address = GrpcAddresses.parse(config.getJsonObject("notificationService").getString("address"));
       GrpcClient client = GrpcClient.client(vertx);
