@@ -1,8 +1,8 @@
 package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
-import chatapp.bus.SharedJson;
 import chatapp.bus.ChatMessage;
+import chatapp.bus.SharedJson;
 import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.presence.OnlineCache;

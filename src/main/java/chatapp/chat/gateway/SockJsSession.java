@@ -11,9 +11,10 @@ final class SockJsSession extends ClientSession {
   /** WebSocket close code for a socket dropped by the gateway (4000-4999: the application's own). */
   static final int CLOSE_SLOW_CONSUMER = 4008;
 
-  private final SockJSSocket socket;
-
+  /** Deliveries, encoded once per publish and event loop for all the sockets that get it. */
   private static final FrameCache DELIVERIES = new FrameCache((address, body) -> envelope(address, body).toBuffer());
+
+  private final SockJSSocket socket;
 
   SockJsSession(SockJSSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
     super(userId, GatewayMetrics.SOCKJS, maxOutboundBytes, metrics);

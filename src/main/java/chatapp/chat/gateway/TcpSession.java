@@ -17,11 +17,11 @@ import java.util.Map;
  */
 final class TcpSession extends ClientSession {
 
-  private final NetSocket socket;
-  private final Map<String, MessageConsumer<Object>> consumers = new HashMap<>();
-
   /** Deliveries, encoded once per publish and event loop for all the sockets that get it. */
   private static final FrameCache DELIVERIES = new FrameCache((address, body) -> frame(envelope(address, body)));
+
+  private final NetSocket socket;
+  private final Map<String, MessageConsumer<Object>> consumers = new HashMap<>();
 
   TcpSession(NetSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
     super(userId, GatewayMetrics.TCP, maxOutboundBytes, metrics);

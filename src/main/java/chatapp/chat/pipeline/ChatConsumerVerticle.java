@@ -73,6 +73,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     deadLetters = KafkaProducer.createShared(vertx, "chat-dead-letters", KafkaSettings.producer(kafka));
     deadLetterTopic = kafka.getString("deadLetterTopic");
     commitIntervalNanos = kafka.getLong("commitIntervalMs", 100L) * 1_000_000;
+    lastCommitNanos = System.nanoTime() - commitIntervalNanos; // nanoTime has no fixed origin: not 0
     running = true;
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
