@@ -4,6 +4,7 @@ import chatapp.Services;
 import chatapp.bus.Addresses;
 import chatapp.chat.presence.Presence;
 import chatapp.testing.Eventually;
+import chatapp.testing.RoomWatch;
 import chatapp.testing.TestConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -203,22 +203,9 @@ class RoomsApiTest {
     String alice = user();
     String bob = user();
     String roomId = api.createRoom(alice, "Cached");
-    List<JsonObject> live = new CopyOnWriteArrayList<>();
-    List<JsonObject> notified = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> {
-      if ("message".equals(m.body().getString("type"))) {
-        live.add(m.body());
-      }
-    }).completion().await();
-    // The fan-out hands offline members to the notifier on this address, in the same step as it
-    // publishes to the room: by the time the room's copy arrives here, its hand-over was seen.
-    vertx.eventBus().addOutboundInterceptor(ctx -> {
-      if (Addresses.NOTIFY_OFFLINE.equals(ctx.message().address()) && ctx.body() instanceof JsonObject body
-        && roomId.equals(body.getString("roomId"))) {
-        notified.add(body);
-      }
-      ctx.next();
-    });
+    RoomWatch watch = RoomWatch.start(vertx, roomId);
+    List<JsonObject> live = watch.live;
+    List<JsonObject> notified = watch.notified;
 
     // The fan-out learns (and remembers) that alice is alone, then bob joins.
     String first = sendAndAwait(roomId, alice, "alone", live);

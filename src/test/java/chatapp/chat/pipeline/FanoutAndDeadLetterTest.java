@@ -8,6 +8,7 @@ import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
 import chatapp.testing.Eventually;
+import chatapp.testing.RoomWatch;
 import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Vertx;
@@ -75,21 +76,9 @@ class FanoutAndDeadLetterTest {
     presence.connected(alice, "s1").await();
     presence.connected(carol, "s2").await();
 
-    List<JsonObject> live = new CopyOnWriteArrayList<>();
-    List<JsonObject> notified = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> {
-      if ("message".equals(m.body().getString("type"))) {
-        live.add(m.body());
-      }
-    }).completion().await();
-    // The notifier deployed with the chat service consumes this address: watch what is sent to it.
-    vertx.eventBus().addOutboundInterceptor(ctx -> {
-      if (Addresses.NOTIFY_OFFLINE.equals(ctx.message().address()) && ctx.body() instanceof JsonObject body
-        && roomId.equals(body.getString("roomId"))) {
-        notified.add(body);
-      }
-      ctx.next();
-    });
+    RoomWatch watch = RoomWatch.start(vertx, roomId);
+    List<JsonObject> live = watch.live;
+    List<JsonObject> notified = watch.notified;
 
     for (int i = 0; i < 10; i++) {
       vertx.eventBus().request(Addresses.SEND, new JsonObject().put("roomId", roomId).put("senderId", alice).put("body", "m" + i)).await();
