@@ -58,9 +58,20 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** Where a room's live traffic (messages, joins, leaves) is published to its members' sockets. */
+  /**
+   * A room's address as its members' sockets know it: they register for it, and its live traffic
+   * reaches them as frames from it. Nothing is published here: see {@link #roomFeed}.
+   */
   public static String room(String roomId) {
     return BRIDGE_PREFIX + "room." + roomId;
+  }
+
+  /**
+   * Publish, cluster-wide: a room's live traffic (messages, joins, leaves, presence). Each node's
+   * gateway listens once per event loop and hands it to its sockets registered for {@link #room}.
+   */
+  public static String roomFeed(String roomId) {
+    return "chat.internal.room." + roomId;
   }
 
   /** Where one user's own traffic (pending notifications) is published to his sockets. */

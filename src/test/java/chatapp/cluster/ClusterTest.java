@@ -152,7 +152,7 @@ class ClusterTest {
   void crossNodeDelivery() {
     String roomId = room("ann");
     List<String> live = new CopyOnWriteArrayList<>();
-    observer.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> live.add(m.body().getString("messageId")))
+    observer.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> live.add(m.body().getString("messageId")))
       .completion().await();
     List<String> acked = new ArrayList<>();
     for (int i = 0; i < 30; i++) {

@@ -24,7 +24,7 @@ public final class RoomWatch {
   /** Starts watching {@code roomId}; returns once the room's consumer is registered. */
   public static RoomWatch start(Vertx vertx, String roomId) {
     RoomWatch watch = new RoomWatch();
-    vertx.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> {
+    vertx.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> {
       if ("message".equals(m.body().getString("type"))) {
         watch.live.add(m.body());
       }

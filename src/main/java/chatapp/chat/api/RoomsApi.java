@@ -132,7 +132,7 @@ final class RoomsApi {
   /** Tells every node's membership caches, and the room's sockets (README, "Client protocol"), that its membership changed. */
   private static void announce(RoutingContext ctx, String roomId, String userId, String status) {
     MembershipCache.changed(ctx.vertx(), roomId, userId, status);
-    ctx.vertx().eventBus().publish(Addresses.room(roomId),
+    ctx.vertx().eventBus().publish(Addresses.roomFeed(roomId),
       new JsonObject().put("type", "member").put("userId", userId).put("status", status));
   }
 }

@@ -62,7 +62,7 @@ public class FanoutVerticle extends VerticleBase {
     // arrive here, which is the partition's order (the consumer hands them over in that order, and
     // the bus keeps one sender's order), without each waiting for the previous one's lookups.
     // One instance for every socket of a node (SharedJson): nothing changes it once published.
-    vertx.eventBus().publish(Addresses.room(m.roomId()), m.toJson().put("type", "message"), SharedJson.options());
+    vertx.eventBus().publish(Addresses.roomFeed(m.roomId()), m.toJson().put("type", "message"), SharedJson.options());
     meters.published.increment();
     Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
     if (storedAt != null) {

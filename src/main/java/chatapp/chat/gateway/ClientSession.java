@@ -43,6 +43,7 @@ abstract class ClientSession {
   private final String bridge;
   private final long maxOutboundBytes;
   private final GatewayMetrics metrics;
+  private final RoomFeeds feeds;
 
   /** Bytes handed to the transport whose write has not completed yet. */
   private long inTransport;
@@ -70,8 +71,9 @@ abstract class ClientSession {
   private record Held(UUID after, List<Pending> frames) {
   }
 
-  ClientSession(String userId, String bridge, long maxOutboundBytes, GatewayMetrics metrics) {
+  ClientSession(String userId, String bridge, long maxOutboundBytes, GatewayMetrics metrics, RoomFeeds feeds) {
     this.userId = userId;
+    this.feeds = feeds;
     this.bridge = bridge;
     this.maxOutboundBytes = maxOutboundBytes;
     this.metrics = metrics;
@@ -87,6 +89,9 @@ abstract class ClientSession {
 
   /** A frame delivering {@code body} from {@code address} (SockJS "rec", TCP "message"). */
   protected abstract JsonObject delivery(String address, Object body);
+
+  /** The frame delivering a published {@code body} from {@code address}, shared by the sockets of this loop that get it. */
+  protected abstract Buffer deliveryFrame(String address, Object body);
 
   /** Called when the user lost a room he was registered for. */
   protected void onRevoked(String address) {
@@ -130,6 +135,21 @@ abstract class ClientSession {
     send(frame);
   }
 
+  /** The id of the chat message a published body carries, or null when it carries none (presence, membership). */
+  static String messageIdOf(Object body) {
+    return body instanceof JsonObject b && "message".equals(b.getString("type")) ? b.getString("messageId") : null;
+  }
+
+  /** A publish (from a room's feed, {@link RoomFeeds}, or the bus) for this socket. */
+  void deliverPublished(String address, String messageId, Object body) {
+    deliver(address, messageId, deliveryFrame(address, body));
+  }
+
+  /** Starts handing the room of {@code address} to this socket; completes once that is live on this node. */
+  Future<Void> listenToRoom(String address) {
+    return feeds.join(address, BridgeRules.roomOf(address), this);
+  }
+
   /** Tells the client its registration is live: {"type":"registered"} on the address, before anything else there. */
   void registrationLive(String address) {
     if (!closed) {
@@ -169,6 +189,7 @@ abstract class ClientSession {
   }
 
   private void stopListening(String address) {
+    feeds.leave(address, this);
     roomAddresses.remove(address);
     echoes.remove(address);
     Held held = recovering.remove(address);
@@ -249,6 +270,7 @@ abstract class ClientSession {
   /** The socket is gone: drop everything queued for it. */
   void close() {
     closed = true;
+    addresses.forEach(address -> feeds.leave(address, this));
     backlog.clear();
     recovering.clear();
     echoes.clear();

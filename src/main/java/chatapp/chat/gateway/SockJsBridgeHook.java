@@ -79,7 +79,7 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       event.complete(false);
       return;
     }
-    ClientSession session = new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics);
+    ClientSession session = new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics, RoomFeeds.onThisLoop(vertx));
     sessions.put(event.socket(), session);
     String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
     if (sockJsSession != null) {
@@ -116,10 +116,12 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       JsonObject envelope = event.getRawMessage();
       Object body = envelope.getValue("body");
       String address = envelope.getString("address");
-      String messageId = body instanceof JsonObject b && "message".equals(b.getString("type")) ? b.getString("messageId") : null;
-      // {type, address, body} is all a publish without headers carries: the shared frame says the same.
-      Buffer frame = envelope.size() == 3 ? SockJsSession.deliveryFrame(address, body) : envelope.toBuffer();
-      session.deliver(address, messageId, frame);
+      if (envelope.size() == 3) {
+        // {type, address, body} is all a publish without headers carries: the shared frame says the same.
+        session.deliverPublished(address, ClientSession.messageIdOf(body), body);
+      } else {
+        session.deliver(address, ClientSession.messageIdOf(body), envelope.toBuffer());
+      }
     }
     // The session wrote it (or dropped it on purpose): the bridge must not write it again.
     event.complete(false);
@@ -145,7 +147,19 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       }
       session.registered(address);
       log.debug("registered user={} socket={} address={} after={}", session.userId, session.socketId, address, after);
-      event.complete(true);
+      if (BridgeRules.roomOf(address) == null) {
+        event.complete(true);
+        return;
+      }
+      // Live on this node's room feed before the bridge says "registered" (it does once its own consumer is).
+      session.listenToRoom(address).onComplete(live -> {
+        if (live.succeeded()) {
+          event.complete(true);
+        } else {
+          session.unregistered(address);
+          refuse(event, address, 503, "unavailable", "the room could not be listened to: retry");
+        }
+      });
     });
   }
 

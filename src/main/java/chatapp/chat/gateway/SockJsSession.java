@@ -16,8 +16,8 @@ final class SockJsSession extends ClientSession {
 
   private final SockJSSocket socket;
 
-  SockJsSession(SockJSSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
-    super(userId, GatewayMetrics.SOCKJS, maxOutboundBytes, metrics);
+  SockJsSession(SockJSSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics, RoomFeeds feeds) {
+    super(userId, GatewayMetrics.SOCKJS, maxOutboundBytes, metrics, feeds);
     this.socket = socket;
   }
 
@@ -42,8 +42,8 @@ final class SockJsSession extends ClientSession {
     return envelope(address, body);
   }
 
-  /** The frame delivering {@code body} from {@code address}, shared by the sockets that get the same publish. */
-  static Buffer deliveryFrame(String address, Object body) {
+  @Override
+  protected Buffer deliveryFrame(String address, Object body) {
     return DELIVERIES.frame(address, body);
   }
 

@@ -96,6 +96,8 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
 
   private void login(BridgeEvent event, JsonObject frame) {
     NetSocket socket = event.socket();
+    // This socket's loop: the session's rooms are fed there (the token check may complete elsewhere).
+    RoomFeeds feeds = RoomFeeds.onThisLoop(vertx);
     String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
     // The token goes no further than this check.
     frame.put("body", new JsonObject());
@@ -104,7 +106,7 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
       : auth.provider().authenticate(new TokenCredentials(token)).map(Auth::userId);
     userId.onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null && !ar.result().isBlank() && !sessions.containsKey(socket)) {
-        TcpSession session = new TcpSession(socket, ar.result(), maxOutboundBytes, metrics);
+        TcpSession session = new TcpSession(socket, ar.result(), maxOutboundBytes, metrics, feeds);
         sessions.put(socket, session);
         socket.closeHandler(v -> closed(socket));
         GatewayMetrics.socketOpened(GatewayMetrics.TCP);

@@ -8,11 +8,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A client on the TCP bridge. The TCP bridge has no hook on outbound messages, so this session
- * holds its own bus consumers (one per registered address) and writes their frames itself, in the
+ * listens itself (its rooms on the node's {@link RoomFeeds}, its user address with a bus consumer
+ * of its own) and writes the frames itself, in the
  * TCP bridge's framing: a 4-byte big-endian length, then the JSON.
  */
 final class TcpSession extends ClientSession {
@@ -21,10 +24,12 @@ final class TcpSession extends ClientSession {
   private static final FrameCache DELIVERIES = new FrameCache((address, body) -> frame(envelope(address, body)));
 
   private final NetSocket socket;
+  /** Bus consumers of the addresses that are not rooms (the user's own); rooms come from {@link RoomFeeds}. */
   private final Map<String, MessageConsumer<Object>> consumers = new HashMap<>();
+  private final Set<String> rooms = new HashSet<>();
 
-  TcpSession(NetSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics) {
-    super(userId, GatewayMetrics.TCP, maxOutboundBytes, metrics);
+  TcpSession(NetSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics, RoomFeeds feeds) {
+    super(userId, GatewayMetrics.TCP, maxOutboundBytes, metrics, feeds);
     this.socket = socket;
   }
 
@@ -34,21 +39,23 @@ final class TcpSession extends ClientSession {
   }
 
   int listening() {
-    return consumers.size();
+    return consumers.size() + rooms.size();
   }
 
-  /** Starts delivering {@code address} to this socket; completes once the consumer is live. */
+  /** Starts delivering {@code address} to this socket; completes once that is live. */
   Future<Void> listen(EventBus bus, String address) {
-    MessageConsumer<Object> consumer = bus.consumer(address, m -> {
-      Object body = m.body();
-      String messageId = body instanceof JsonObject b && "message".equals(b.getString("type")) ? b.getString("messageId") : null;
-      deliver(address, messageId, DELIVERIES.frame(address, body));
-    });
+    if (BridgeRules.roomOf(address) != null) {
+      rooms.add(address);
+      return listenToRoom(address);
+    }
+    MessageConsumer<Object> consumer = bus.consumer(address, m -> deliverPublished(address, messageIdOf(m.body()), m.body()));
     consumers.put(address, consumer);
     return consumer.completion();
   }
 
+  /** Stops delivering {@code address} (a room leaves its feed when the base session stops listening to it). */
   void unlisten(String address) {
+    rooms.remove(address);
     MessageConsumer<Object> consumer = consumers.remove(address);
     if (consumer != null) {
       consumer.unregister();
@@ -80,6 +87,11 @@ final class TcpSession extends ClientSession {
   @Override
   protected Buffer encode(JsonObject frame) {
     return frame(frame);
+  }
+
+  @Override
+  protected Buffer deliveryFrame(String address, Object body) {
+    return DELIVERIES.frame(address, body);
   }
 
   @Override

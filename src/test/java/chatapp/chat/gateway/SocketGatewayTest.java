@@ -89,6 +89,27 @@ class SocketGatewayTest {
   }
 
   @Test
+  @DisplayName("a socket that unregisters from a room gets none of its later messages; the user's other socket does, and so does the first once registered again")
+  void unregisteredSocketStopsGettingTheRoom() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    String address = Addresses.room(room);
+    try (BridgeClient a1 = joined(alice, room, new JsonObject()); BridgeClient a2 = joined(alice, room, new JsonObject());
+         BridgeClient b = joined(bob, room, new JsonObject())) {
+      a1.write(new JsonObject().put("type", "unregister").put("address", address));
+      // A socket's frames are handled in order: this send is published after the unregister took effect.
+      String away = send(a1, room, "while a1 is away").getString("messageId");
+      a2.frames.await(f -> messageOn(address).test(f) && away.equals(f.getJsonObject("body").getString("messageId")), WAIT);
+      a1.join(address, new JsonObject(), WAIT);
+      String back = send(b, room, "a1 is back").getString("messageId");
+      // The room's order holds on a1 too: had it still been listening, the first message it got would be the earlier one.
+      assertEquals(List.of(back), ids(a1.frames.awaitCount(messageOn(address), 1, WAIT)));
+      assertEquals(List.of(away, back), ids(a2.frames.awaitCount(messageOn(address), 2, WAIT)));
+    }
+  }
+
+  @Test
   @DisplayName("a member with no socket open is handed to the notifier, the connected ones are not")
   void offlineMemberIsNotified() {
     String alice = GatewayFixture.user("alice");

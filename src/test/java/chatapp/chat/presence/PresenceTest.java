@@ -53,7 +53,7 @@ class PresenceTest {
     rooms.create(new Room(roomId, "r", user, Instant.now())).await();
     List<JsonObject> roomEvents = new CopyOnWriteArrayList<>();
     List<JsonObject> streamEvents = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.room(roomId), m -> roomEvents.add(m.body())).completion().await();
+    vertx.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> roomEvents.add(m.body())).completion().await();
     vertx.eventBus().<JsonObject>consumer(Addresses.PRESENCE_CHANGED, m -> {
       if (user.equals(m.body().getString("userId"))) {
         streamEvents.add(m.body());
