@@ -268,7 +268,7 @@ class ClusterTest {
     String address = Addresses.room(roomId);
     Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     java.util.concurrent.atomic.AtomicLong bobOfflineAt = new java.util.concurrent.atomic.AtomicLong();
-    observer.eventBus().<JsonObject>consumer(address, m -> {
+    observer.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> {
       if ("message".equals(m.body().getString("type"))) {
         live.add(m.body().getString("messageId"));
       } else if (bob.equals(m.body().getString("userId")) && "offline".equals(m.body().getString("status"))) {
