@@ -11,7 +11,7 @@ public final class Addresses {
 
   /** Request-reply: a message draft {roomId, senderId, body} to validate and produce to Kafka; replies {messageId, sentAt}. */
   public static final String SEND = "chat.internal.send";
-  /** Request-reply, node-local: a {@link ChatMessage} consumed from Kafka, to store; replies once it is stored. */
+  /** Request-reply, node-local: a {@link MessageBatch} consumed from Kafka, to store; replies once all of it is stored. */
   public static final String STORE = "chat.internal.store";
   /**
    * Send: a room's offline members for one stored message, for the gRPC notifier:
@@ -43,7 +43,10 @@ public final class Addresses {
   public static final String PRESENCE_DISCONNECT = "chat.internal.presence.disconnect";
   /** Request-reply, node-local: replies {userIds: [...]} of the users with a socket on this node. */
   public static final String PRESENCE_LOCAL = "chat.internal.presence.local";
-  /** Request-reply, node-local: a stored {@link ChatMessage} to publish to its room and hand its offline members to the notifier. */
+  /**
+   * Request-reply, node-local: a stored {@link MessageBatch} whose messages are to be published to
+   * their rooms, in order, and their offline members handed to the notifier; replies once all are.
+   */
   public static final String FANOUT = "chat.internal.fanout";
 
   /**

@@ -2,9 +2,9 @@ package chatapp.chat.fanout;
 
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.bus.MessageBatch;
 import chatapp.bus.SharedJson;
 import chatapp.chat.membership.MembershipCache;
-import chatapp.chat.pipeline.ChatConsumerVerticle;
 import chatapp.chat.presence.OnlineCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.RoomStore;
@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Step 4 to 7 of the flow for one stored message: the message is published once to the room's
- * address (each socket registered there, on any node, gets it once); presence splits the room's
- * members into online and offline, and the offline members go to the notifier in one request.
- * Replies once both are done.
+ * Step 4 to 7 of the flow for each stored message of a batch: the message is published once to the
+ * room's feed (each socket registered for the room, on any node, gets it once); presence splits the
+ * room's members into online and offline, and the offline members go to the notifier in one
+ * request. Replies once all of the batch is done.
  */
 public class FanoutVerticle extends VerticleBase {
 
@@ -38,13 +38,14 @@ public class FanoutVerticle extends VerticleBase {
   private MembershipCache members;
   private OnlineCache presence;
   private int previewChars;
-  private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<MessageBatch> consumer;
 
   @Override
   public Future<?> start() {
     JsonObject chat = config().getJsonObject("chat", new JsonObject());
     previewChars = chat.getInteger("previewChars", 100);
     SharedJson.register(vertx);
+    MessageBatch.register(vertx);
     // Presence is asked once per message: from a node-local copy kept right by announcements.
     presence = new OnlineCache(vertx, config().getJsonObject("presence", new JsonObject()).getLong("cacheMs", 3_000L), 100_000);
     cql = Cql.client(vertx, config().getJsonObject("cql"));
@@ -56,19 +57,33 @@ public class FanoutVerticle extends VerticleBase {
     });
   }
 
-  private void fanout(Message<JsonObject> msg) {
-    ChatMessage m = ChatMessage.fromJson(msg.body());
+  /** A stored batch, in its partition's order: every message is published before anything asynchronous. */
+  private void fanout(Message<MessageBatch> msg) {
+    MessageBatch batch = msg.body();
+    List<Future<Integer>> notified = new ArrayList<>(batch.messages().size());
+    for (ChatMessage m : batch.messages()) {
+      notified.add(fanout(m, batch.storedAtNanos()));
+    }
+    Future.all(notified)
+      .onSuccess(v -> msg.reply(null))
+      .onFailure(e -> {
+        // The consumer retries the batch: a room may get these messages twice (clients collapse copies by id).
+        log.warn("fanout failed messages={} first room={} message={}: {}", batch.messages().size(), batch.messages().get(0).roomId(),
+          batch.messages().get(0).messageId(), e.toString());
+        msg.fail(503, e.toString());
+      });
+  }
+
+  private Future<Integer> fanout(ChatMessage m, long storedAtNanos) {
     // Published before anything asynchronous: the room's sockets get messages in the order they
-    // arrive here, which is the partition's order (the consumer hands them over in that order, and
-    // the bus keeps one sender's order), without each waiting for the previous one's lookups.
+    // arrive here, which is the partition's order, without each waiting for the previous one's lookups.
     // One instance for every socket of a node (SharedJson): nothing changes it once published.
     vertx.eventBus().publish(Addresses.roomFeed(m.roomId()), m.toJson().put("type", "message"), SharedJson.options());
     meters.published.increment();
-    Long storedAt = msg.body().getLong(ChatConsumerVerticle.STORED_AT);
-    if (storedAt != null) {
-      meters.storeToPublished.record(System.nanoTime() - storedAt, TimeUnit.NANOSECONDS);
+    if (storedAtNanos != 0) {
+      meters.storeToPublished.record(System.nanoTime() - storedAtNanos, TimeUnit.NANOSECONDS);
     }
-    members.members(m.roomId())
+    return members.members(m.roomId())
       .compose(roomMembers -> presence.online(roomMembers).map(online -> {
         List<String> offline = new ArrayList<>();
         for (String member : roomMembers) {
@@ -86,13 +101,7 @@ public class FanoutVerticle extends VerticleBase {
         }
         log.debug("fanout room={} message={} online={} offline={}", m.roomId(), m.messageId(), online.size(), offline.size());
         return online.size();
-      }))
-      .onSuccess(n -> msg.reply(null))
-      .onFailure(e -> {
-        // The consumer retries: the room may get this message twice (clients collapse copies by id).
-        log.warn("fanout failed room={} message={}: {}", m.roomId(), m.messageId(), e.toString());
-        msg.fail(503, e.toString());
-      });
+      }));
   }
 
   /** The first characters of the body, cut on a code point boundary. */

@@ -1,7 +1,8 @@
 package chatapp.chat.pipeline;
 
 import chatapp.bus.Addresses;
-import chatapp.chat.store.ScyllaWriterVerticle;
+import chatapp.bus.ChatMessage;
+import chatapp.bus.MessageBatch;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -27,11 +28,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Consumes the chat topic; each record goes to the writer ({@link Addresses#STORE}), then to the
- * fan-out ({@link Addresses#FANOUT}).
+ * Consumes the chat topic; a partition's records go to the writer ({@link Addresses#STORE}), then to
+ * the fan-out ({@link Addresses#FANOUT}), as one {@link MessageBatch} each.
  *
- * <p>A partition's records are handled in batches, one batch at a time: a batch is stored side by
- * side, then handed to the fan-out in offset order, so a room's order holds; records polled while a
+ * <p>A partition's records are handled in batches, one batch at a time: a batch is stored in one
+ * request, then handed to the fan-out in offset order, so a room's order holds; records polled while a
  * batch is out wait and form the partition's next batch (the busier the partition, the bigger its
  * batches, the fewer the round trips). Partitions proceed side by side, and polling goes on while
  * batches are out (up to {@link #MAX_IN_FLIGHT} records): a record is not held up by another
@@ -45,9 +46,6 @@ public class ChatConsumerVerticle extends VerticleBase {
   private static final long MAX_BACKOFF_MS = 5_000;
   /** Records handed over but not yet stored and published; past it, polling waits. */
   private static final int MAX_IN_FLIGHT = 5_000;
-
-  /** A field the consumer adds to what it hands the fan-out: System.nanoTime() when stored. */
-  public static final String STORED_AT = "storedAtNanos";
 
   private final PipelineMeters meters = PipelineMeters.get();
   /** Records polled while their partition's batch is out; present while a batch is out. */
@@ -72,6 +70,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     consumer = KafkaConsumer.create(vertx, KafkaSettings.consumer(kafka));
     deadLetters = KafkaProducer.createShared(vertx, "chat-dead-letters", KafkaSettings.producer(kafka));
     deadLetterTopic = kafka.getString("deadLetterTopic");
+    MessageBatch.register(vertx);
     commitIntervalNanos = kafka.getLong("commitIntervalMs", 100L) * 1_000_000;
     lastCommitNanos = System.nanoTime() - commitIntervalNanos; // nanoTime has no fixed origin: not 0
     running = true;
@@ -124,7 +123,7 @@ public class ChatConsumerVerticle extends VerticleBase {
   private void batch(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
     waiting.putIfAbsent(tp, new ArrayList<>());
     OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
-    storeAndPublish(list).onComplete(ar -> {
+    storeAndPublish(tp, list).onComplete(ar -> {
       if (ar.failed() && running) {
         log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
           list.get(0).offset(), next.getOffset() - 1, MAX_BACKOFF_MS, ar.cause().toString());
@@ -145,25 +144,35 @@ public class ChatConsumerVerticle extends VerticleBase {
   }
 
   /**
-   * One partition's records of a poll: stored side by side (the writer batches a room's; upserts,
-   * so their order does not matter), then handed to the fan-out all at once in offset order: it
-   * publishes in arrival order, so the room's order holds without a round trip per message.
+   * One partition's records of a poll, stored as one batch (the writer writes a room's messages
+   * together; upserts), then handed to the fan-out as one batch in offset order: it publishes in
+   * that order, so the room's order holds without a round trip per message. A record that is not
+   * a chat message is parked on the dead-letter topic and left out.
    */
-  private Future<Void> storeAndPublish(List<KafkaConsumerRecord<String, String>> list) {
-    List<Future<JsonObject>> stored = new ArrayList<>();
+  private Future<Void> storeAndPublish(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
+    List<ChatMessage> messages = new ArrayList<>(list.size());
+    List<Future<Void>> parked = new ArrayList<>();
     for (KafkaConsumerRecord<String, String> r : list) {
-      stored.add(store(r));
-    }
-    return Future.all(stored).compose(v -> {
-      List<Future<Void>> published = new ArrayList<>();
-      for (int i = 0; i < list.size(); i++) {
-        JsonObject value = stored.get(i).result();
-        if (value != null) {
-          published.add(withRetry(list.get(i), Addresses.FANOUT, value, 0));
-        }
+      try {
+        messages.add(ChatMessage.fromJson(new JsonObject(r.value())));
+        meters.consumed(r.timestamp());
+      } catch (DecodeException | IllegalArgumentException | NullPointerException e) {
+        parked.add(park(r, "not a chat message: " + e.getMessage()));
       }
-      return Future.all(published).mapEmpty();
-    });
+    }
+    if (messages.isEmpty()) {
+      return Future.all(parked).mapEmpty();
+    }
+    String what = "topic=" + tp.getTopic() + " partition=" + tp.getPartition() + " offsets " + list.get(0).offset() + " to "
+      + list.get(list.size() - 1).offset();
+    MessageBatch batch = new MessageBatch(messages, 0);
+    return withRetry(what, Addresses.STORE, batch, 0)
+      .compose(v -> {
+        meters.stored.increment(messages.size());
+        // When it was stored: the fan-out measures from here to the room's sockets.
+        return withRetry(what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
+      })
+      .compose(v -> Future.all(parked).mapEmpty());
   }
 
   /**
@@ -199,41 +208,20 @@ public class ChatConsumerVerticle extends VerticleBase {
     });
   }
 
-  /**
-   * Stores one record, retried with capped backoff until it succeeds, so nothing storable is
-   * skipped. Answers the stored message, or null for a record that can never be stored: that one
-   * is parked on the dead-letter topic with its origin, and the partition moves on.
-   */
-  private Future<JsonObject> store(KafkaConsumerRecord<String, String> r) {
-    JsonObject value;
-    try {
-      value = new JsonObject(r.value());
-    } catch (DecodeException | NullPointerException e) {
-      return park(r, "unreadable JSON: " + e.getMessage()).map(v -> null);
-    }
-    meters.consumed(r.timestamp());
-    return withRetry(r, Addresses.STORE, value, 0)
-      .map(v -> {
-        meters.stored.increment();
-        // When it was stored: the fan-out measures from here to the room's sockets.
-        return value.copy().put(STORED_AT, System.nanoTime());
-      })
-      .recover(e -> ScyllaWriterVerticle.isPermanent(e) ? park(r, e.getMessage()).map(v -> null) : Future.failedFuture(e));
-  }
-
-  private Future<Void> withRetry(KafkaConsumerRecord<String, String> r, String address, JsonObject value, int attempt) {
-    return vertx.eventBus().<Void>request(address, value, new DeliveryOptions().setSendTimeout(10_000))
+  /** A request retried with capped backoff until it succeeds (or this verticle stops): nothing storable is skipped. */
+  private Future<Void> withRetry(String what, String address, MessageBatch batch, int attempt) {
+    return vertx.eventBus().<Void>request(address, batch, new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true))
       .<Void>mapEmpty()
       .recover(e -> {
-        if (ScyllaWriterVerticle.isPermanent(e) || !running) {
+        if (!running) {
           return Future.failedFuture(e);
         }
         long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
         long delay = backoff / 2 + (long) (Math.random() * backoff / 2);
-        log.warn("{} failed topic={} partition={} offset={} attempt={}, retrying in {} ms: {}",
-          address, r.topic(), r.partition(), r.offset(), attempt + 1, delay, e.getMessage());
+        log.warn("{} failed {} ({} messages) attempt={}, retrying in {} ms: {}", address, what, batch.messages().size(), attempt + 1,
+          delay, e.getMessage());
         Promise<Void> retried = Promise.promise();
-        vertx.setTimer(delay, t -> withRetry(r, address, value, attempt + 1).onComplete(retried));
+        vertx.setTimer(delay, t -> withRetry(what, address, batch, attempt + 1).onComplete(retried));
         return retried.future();
       });
   }

@@ -2,35 +2,27 @@ package chatapp.chat.store;
 
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.bus.MessageBatch;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Stores the messages the Kafka consumer hands it on {@link Addresses#STORE}, and replies only once
- * the row is written, so the consumer commits an offset only for what is really stored.
- *
- * <p>The consumer hands over a poll's records all at once; what has arrived by the time this
- * verticle's event loop is free again is written together, a room's messages in single-partition
- * batches ({@link MessageStore#insertAll}). Nothing waits for more to come: a lone message is
- * written at once.
+ * Stores the batches the Kafka consumer hands it on {@link Addresses#STORE} (a partition's records
+ * of a poll, {@link MessageBatch}), and replies only once every message of the batch is written, so
+ * the consumer commits an offset only for what is really stored. A room's messages are written in
+ * single-partition batches ({@link MessageStore#insertAll}); a batch that fails is failed whole,
+ * and the consumer's retry of it is harmless (upserts by message id).
  */
 public class ScyllaWriterVerticle extends VerticleBase {
 
-  /** Reply failure code for a message that can never be stored (malformed): retrying will not help. */
-  public static final int PERMANENT = 422;
   /** Reply failure code for a write that failed and may succeed later. */
   public static final int TRANSIENT = 503;
 
@@ -38,16 +30,12 @@ public class ScyllaWriterVerticle extends VerticleBase {
 
   private CassandraClient client;
   private MessageStore store;
-  private MessageConsumer<JsonObject> consumer;
-  /** Requests received since the last write, by room, in arrival order. */
-  private Map<String, List<Pending>> pending = new LinkedHashMap<>();
-
-  private record Pending(Message<JsonObject> request, ChatMessage message) {
-  }
+  private MessageConsumer<MessageBatch> consumer;
 
   @Override
   public Future<?> start() {
     JsonObject cql = config().getJsonObject("cql");
+    MessageBatch.register(vertx);
     client = Cql.client(vertx, cql);
     return MessageStore.create(client, cql).compose(store -> {
       this.store = store;
@@ -56,44 +44,21 @@ public class ScyllaWriterVerticle extends VerticleBase {
     });
   }
 
-  private void store(Message<JsonObject> msg) {
-    ChatMessage m;
-    try {
-      m = ChatMessage.fromJson(msg.body());
-    } catch (IllegalArgumentException e) {
-      msg.fail(PERMANENT, e.getMessage());
+  private void store(Message<MessageBatch> msg) {
+    List<ChatMessage> messages = msg.body().messages();
+    if (messages.isEmpty()) {
+      msg.reply(null);
       return;
     }
-    if (pending.isEmpty()) {
-      // Runs after the deliveries already queued on this event loop: they join this write.
-      context.runOnContext(v -> write());
-    }
-    pending.computeIfAbsent(m.roomId(), r -> new ArrayList<>()).add(new Pending(msg, m));
-  }
-
-  /** Writes what is pending, one request per room: a room that fails does not fail the others. */
-  private void write() {
-    Map<String, List<Pending>> rooms = pending;
-    pending = new LinkedHashMap<>();
-    rooms.forEach((roomId, list) -> store.insertAll(list.stream().map(Pending::message).toList()).onComplete(ar -> {
-      for (Pending p : list) {
-        if (ar.succeeded()) {
-          p.request.reply(null);
-        } else {
-          p.request.fail(TRANSIENT, ar.cause().toString());
-        }
+    store.insertAll(messages).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(null);
+      } else {
+        log.warn("store failed messages={} first room={} message={}: {}", messages.size(), messages.get(0).roomId(),
+          messages.get(0).messageId(), ar.cause().toString());
+        msg.fail(TRANSIENT, ar.cause().toString());
       }
-      if (ar.failed()) {
-        log.warn("store failed room={} messages={} first={}: {}", roomId, list.size(), list.get(0).message.messageId(),
-          ar.cause().toString());
-      }
-    }));
-  }
-
-  /** True when a STORE reply says the message can never be stored. */
-  public static boolean isPermanent(Throwable failure) {
-    return failure instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
-      && re.failureCode() == PERMANENT;
+    });
   }
 
   @Override
