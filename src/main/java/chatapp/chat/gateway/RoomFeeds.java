@@ -48,6 +48,10 @@ final class RoomFeeds {
 
   /** The feeds of the event loop this runs on (a socket's, when called from its bridge event). */
   static RoomFeeds onThisLoop(Vertx vertx) {
+    if (!Context.isOnEventLoopThread()) {
+      // Its consumers deliver on the thread that created it, and its calls are moved there.
+      throw new IllegalStateException("room feeds belong to an event loop: ask for them on one");
+    }
     RoomFeeds feeds = PER_LOOP.get();
     if (feeds == null || feeds.vertx != vertx) {
       feeds = new RoomFeeds(vertx, vertx.getOrCreateContext());
