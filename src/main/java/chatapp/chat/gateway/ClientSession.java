@@ -164,6 +164,11 @@ abstract class ClientSession {
     }
   }
 
+  /** Rooms this socket listens to (registered, not revoked). */
+  int roomsListenedTo() {
+    return roomAddresses.size();
+  }
+
   boolean isRegistered(String address) {
     return addresses.contains(address);
   }

@@ -8,9 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A client on the TCP bridge. The TCP bridge has no hook on outbound messages, so this session
@@ -26,7 +24,6 @@ final class TcpSession extends ClientSession {
   private final NetSocket socket;
   /** Bus consumers of the addresses that are not rooms (the user's own); rooms come from {@link RoomFeeds}. */
   private final Map<String, MessageConsumer<Object>> consumers = new HashMap<>();
-  private final Set<String> rooms = new HashSet<>();
 
   TcpSession(NetSocket socket, String userId, long maxOutboundBytes, GatewayMetrics metrics, RoomFeeds feeds) {
     super(userId, GatewayMetrics.TCP, maxOutboundBytes, metrics, feeds);
@@ -39,13 +36,12 @@ final class TcpSession extends ClientSession {
   }
 
   int listening() {
-    return consumers.size() + rooms.size();
+    return consumers.size() + roomsListenedTo();
   }
 
   /** Starts delivering {@code address} to this socket; completes once that is live. */
   Future<Void> listen(EventBus bus, String address) {
     if (BridgeRules.roomOf(address) != null) {
-      rooms.add(address);
       return listenToRoom(address);
     }
     MessageConsumer<Object> consumer = bus.consumer(address, m -> deliverPublished(address, messageIdOf(m.body()), m.body()));
@@ -55,7 +51,6 @@ final class TcpSession extends ClientSession {
 
   /** Stops delivering {@code address} (a room leaves its feed when the base session stops listening to it). */
   void unlisten(String address) {
-    rooms.remove(address);
     MessageConsumer<Object> consumer = consumers.remove(address);
     if (consumer != null) {
       consumer.unregister();
