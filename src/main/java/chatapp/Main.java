@@ -2,8 +2,8 @@ package chatapp;
 
 import chatapp.cluster.Cluster;
 import chatapp.config.AppConfig;
+import chatapp.config.VertxSettings;
 import chatapp.devstack.DevStack;
-import chatapp.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -63,13 +63,14 @@ public final class Main {
         // The embedded default is for one developer's machine: it hands out tokens for any name.
         config.getJsonObject("auth").put("devTokens", true);
       }
-      VertxOptions options = Metrics.enable(new VertxOptions());
+      VertxOptions options = VertxSettings.options(config);
       if (config.getJsonObject("cluster").getBoolean("enabled")) {
         vertx[0] = Cluster.start(options, config.getJsonObject("cluster")).await();
         System.out.println("clustered: this node joined cluster '" + config.getJsonObject("cluster").getString("name") + "'");
       } else {
         vertx[0] = Vertx.vertx(options);
       }
+      System.out.println("network transport: " + VertxSettings.transport(vertx[0], config));
       Services.deploy(vertx[0], config, services).await();
       if (services.contains(Services.CHAT)) {
         System.out.println("chat service: http://localhost:" + config.getJsonObject("http").getInteger("port")
