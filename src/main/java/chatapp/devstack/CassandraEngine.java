@@ -82,8 +82,13 @@ final class CassandraEngine {
     List<String> jvm = new ArrayList<>(List.of(
         // Cassandra mlockall()s as root: all of -Xms becomes resident, so it starts small.
         "-Xms" + initialHeap, "-Xmx" + heap, "-Xss256k", "-XX:+UseG1GC",
-        // Its pauses are a good part of a request's tail latency: keep a record next to its log.
-        "-Xlog:gc:file=" + process.logFile.resolveSibling("cassandra-gc.log") + "::filecount=2,filesize=10m",
+        // Shorter, more frequent young pauses. G1's default goal (200 ms) let them grow to 30-50 ms
+        // every 6-12 s at 5,800 msg/s, and each one showed as a second of send-to-delivered p99
+        // around 50 ms; at 20 ms they are 13-20 ms every 3-5 s (Kafka's JVM has the same goal).
+        "-XX:MaxGCPauseMillis=20",
+        // Its pauses are a good part of a request's tail latency: keep a record next to its log, in
+        // wall-clock time to set beside the benchmark's per-second timeline.
+        "-Xlog:gc:file=" + process.logFile.resolveSibling("cassandra-gc.log") + ":time,uptime:filecount=2,filesize=10m",
         "-XX:+ExitOnOutOfMemoryError", // a node that survives an OOM may corrupt its data
         "-Djava.net.preferIPv4Stack=true",
         "-Dcassandra-foreground=yes",
@@ -128,18 +133,27 @@ final class CassandraEngine {
         "start_native_transport: true",
         // Otherwise every DROP and TRUNCATE (tests truncate a lot) leaves a snapshot on disk.
         "auto_snapshot: false",
-        // Sized for a laptop, not a server: the defaults are fractions of a production heap. The
-        // memtables are the exception: at 64 MiB a node taking a thousand messages a second
-        // flushed every 2-4 s (MEMTABLE_LIMIT), and compacting those small sstables took half of
-        // its CPU. Cell data lives off-heap, where it costs the collector nothing.
+        // Sized for a laptop, not a server: the defaults are fractions of a production heap. Cell
+        // data lives off-heap, where it costs the collector nothing; what stays on the heap (about
+        // 40 bytes a row) decides when a memtable flushes, at a third of memtable_heap_space. A
+        // flush takes a core while it runs, and the services wait for that core: at 128 MiB a
+        // flush at 5,800 msg/s wrote 71 MB every 42 s in 0.6-0.9 s, and the seconds around it had
+        // send-to-delivered p99 of 75-110 ms. At 32 MiB it writes 17 MB every 10 s in about
+        // 0.15 s, and the more frequent compactions that follow are paced (compaction_throughput).
         "memtable_allocation_type: offheap_objects",
-        "memtable_heap_space: 128MiB",
+        "memtable_heap_space: 32MiB",
         "memtable_offheap_space: 384MiB",
         "key_cache_size: 16MiB",
         "counter_cache_size: 4MiB",
         "file_cache_size: 64MiB",
         "networking_cache_size: 16MiB",
         "concurrent_compactors: 1",
+        // Compaction shares the laptop's cores with the services: unpaced (the default, 64 MiB/s,
+        // is more than one core merges here) it took a whole core for 2-3 s at a time, and p99
+        // went to 100-200 ms for those seconds. At 4 MiB/s the same merges take a third of a core
+        // for 2-7 s. The benchmark's rows compress to about 20 bytes on disk, so even its saturated
+        // runs stay well under this; a stand-in fed several MiB/s of real text would fall behind.
+        "compaction_throughput: 4MiB/s",
         "");
   }
 

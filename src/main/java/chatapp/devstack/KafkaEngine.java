@@ -53,6 +53,8 @@ final class KafkaEngine {
     System.out.printf("devstack: starting Kafka %s (KRaft) on %s:%d (controller %d, log %s)%n",
         VERSION, host, port, controllerPort, process.logFile);
     process.start(classpath, List.of("-Xmx" + heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
+            // Like Cassandra's: pauses with wall-clock times, to set beside a latency timeline.
+            "-Xlog:gc:file=" + process.logFile.resolveSibling("kafka-gc.log") + ":time,uptime:filecount=2,filesize=10m",
             "-Djava.awt.headless=true",
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
