@@ -6,6 +6,7 @@ import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
+import chatapp.config.VertxSettings;
 import chatapp.testing.LocalCluster;
 import chatapp.testing.SharedStack;
 import chatapp.testing.TestConfig;
@@ -23,6 +24,8 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * Load on the whole chat path as users see it: N WebSocket clients over R rooms (N/R online
@@ -95,11 +99,13 @@ public final class ChatLoadBenchmark {
       String[] kv = a.split("=", 2);
       args.put(kv[0], kv.length > 1 ? kv[1] : "");
     }
-    Vertx vertx = Vertx.vertx();
+    JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
+    // The services' own options (metrics, transport), as Main gives them; the clients share them.
+    Vertx vertx = Vertx.vertx(VertxSettings.options(config));
+    System.out.println("network transport: " + VertxSettings.transport(vertx, config));
     int exit = 0;
     ChatLoadBenchmark bench = null;
     try {
-      JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
       bench = new ChatLoadBenchmark(vertx, config, args);
       bench.run();
     } catch (RuntimeException e) {
@@ -244,6 +250,7 @@ public final class ChatLoadBenchmark {
     tally.toDelivered.reset();
     Histogram toDelivered = new Histogram(3);
     List<Double> p99BySecond = new CopyOnWriteArrayList<>();
+    LocalTime windowStart = LocalTime.now().truncatedTo(ChronoUnit.SECONDS);
     long bySecond = vertx.setPeriodic(1000, t -> {
       synchronized (toDelivered) {
         Histogram second = tally.toDelivered.getIntervalHistogram();
@@ -291,6 +298,9 @@ public final class ChatLoadBenchmark {
       System.out.printf("send -> delivered p99 of each second: median %.1f ms, best %.1f ms, worst %.1f ms; %d of %d seconds at most 30 ms%n",
         sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1), sorted.stream().filter(p -> p <= 30).count(),
         sorted.size());
+      // In wall-clock time, to set beside the engines' logs (flushes, compactions) and GC logs.
+      System.out.printf("  each second from %s: %s%n", windowStart,
+        p99BySecond.stream().map(p -> String.format("%.0f", p)).collect(Collectors.joining(" ")));
     }
     Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();
     return storedRate;
