@@ -15,8 +15,8 @@ public final class VertxSettings {
    * Metrics on, and Netty's native transport (epoll) when {@code vertx.nativeTransport} asks for it
    * and the platform has it: fewer copies and system calls per socket write, which a chat node
    * makes ten of per message in a room of ten. In the load benchmark at 4,000 msg/s (2 cores) the
-   * services' JVM, with its clients, used 75% of a core instead of 80 to 85%, and send-to-delivered
-   * p99 over 90 s was 26 and 30 ms where Java NIO gave 40. Where it is missing (macOS, or another
+   * services' JVM, with its clients, used 75% of a core instead of 78 to 90%, and send-to-delivered
+   * p99 over 90 s was 20 to 30 ms where Java NIO gave 34 to 52. Where it is missing (macOS, or another
    * architecture than the bundled linux-x86_64) Vert.x falls back to NIO on its own; {@link #transport}
    * says which one runs.
    */
