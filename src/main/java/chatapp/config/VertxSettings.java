@@ -21,9 +21,7 @@ public final class VertxSettings {
    * says which one runs.
    */
   public static VertxOptions options(JsonObject config) {
-    JsonObject vertx = config.getJsonObject("vertx", new JsonObject());
-    return Metrics.enable(new VertxOptions())
-      .setPreferNativeTransport(vertx.getBoolean("nativeTransport", true));
+    return Metrics.enable(new VertxOptions()).setPreferNativeTransport(nativeWanted(config));
   }
 
   /** One line for the start-up log: the transport in use, and why not the native one if it was asked for. */
@@ -31,8 +29,11 @@ public final class VertxSettings {
     if (vertx.isNativeTransportEnabled()) {
       return "native (epoll)";
     }
-    boolean asked = config.getJsonObject("vertx", new JsonObject()).getBoolean("nativeTransport", true);
     Throwable why = vertx.unavailableNativeTransportCause();
-    return asked && why != null ? "Java NIO (native unavailable: " + why.getMessage() + ")" : "Java NIO";
+    return nativeWanted(config) && why != null ? "Java NIO (native unavailable: " + why.getMessage() + ")" : "Java NIO";
+  }
+
+  private static boolean nativeWanted(JsonObject config) {
+    return config.getJsonObject("vertx", new JsonObject()).getBoolean("nativeTransport", true);
   }
 }
