@@ -99,13 +99,14 @@ public final class ChatLoadBenchmark {
       String[] kv = a.split("=", 2);
       args.put(kv[0], kv.length > 1 ? kv[1] : "");
     }
-    JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
-    // The services' own options (metrics, transport), as Main gives them; the clients share them.
-    Vertx vertx = Vertx.vertx(VertxSettings.options(config));
-    System.out.println("network transport: " + VertxSettings.transport(vertx, config));
+    Vertx vertx = null;
     int exit = 0;
     ChatLoadBenchmark bench = null;
     try {
+      JsonObject config = TestConfig.create(Map.of("AUTH_HMAC_SECRET", "chat-load-benchmark-secret-0123456789abcdef"));
+      // The services' own options (metrics, transport), as Main gives them; the clients share them.
+      vertx = Vertx.vertx(VertxSettings.options(config));
+      System.out.println("network transport: " + VertxSettings.transport(vertx, config));
       bench = new ChatLoadBenchmark(vertx, config, args);
       bench.run();
     } catch (RuntimeException e) {
@@ -117,7 +118,9 @@ public final class ChatLoadBenchmark {
       if (bench != null && bench.cluster != null) {
         bench.cluster.close();
       }
-      vertx.close().await();
+      if (vertx != null) {
+        vertx.close().await();
+      }
       if (kafka != null) {
         deleteTopics(kafka);
       }
