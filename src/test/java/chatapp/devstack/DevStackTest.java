@@ -50,6 +50,7 @@ class DevStackTest {
       for (ProcessHandle p : engines) {
         System.out.println("devstack-test: pid " + p.pid() + " RSS " + rssMb(p) + " MB");
       }
+      assertCassandraSleepsWithSlack(engines);
       kafkaRoundTrip(stack.kafkaBootstrap());
       try (CqlSession session = CqlSession.builder()
           .addContactPoint(new InetSocketAddress(HOST, CQL))
@@ -127,6 +128,21 @@ class DevStackTest {
       }
       admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Cassandra's threads sleep with a 1 ms timer slack (see {@link CassandraEngine}), where Linux says. */
+  private static void assertCassandraSleepsWithSlack(List<ProcessHandle> engines) throws Exception {
+    for (ProcessHandle p : engines) {
+      Path slack = Path.of("/proc/" + p.pid() + "/timerslack_ns");
+      if (Files.isReadable(slack) && p.info().arguments().map(a -> Arrays.asList(a).contains(
+          "org.apache.cassandra.service.CassandraDaemon")).orElse(false)) {
+        assertEquals("1000000", Files.readString(slack).trim(), "Cassandra's timer slack");
+        return;
+      }
+    }
+    // Not Linux (or no way to read it): nothing to check.
+    assertFalse(Files.isDirectory(Path.of("/proc/self/task")) && Files.isReadable(Path.of("/proc/self/timerslack_ns")),
+        "Linux says timer slack, but no engine was Cassandra");
   }
 
   private static long rssMb(ProcessHandle p) throws Exception {
