@@ -72,6 +72,7 @@ public final class Addresses {
   /**
    * Publish, cluster-wide: a room's live traffic (messages, joins, leaves, presence). Each node's
    * gateway listens once per event loop and hands it to its sockets registered for {@link #room}.
+   * A run of a room's messages may come as one body ({@link FeedEvents}).
    */
   public static String roomFeed(String roomId) {
     return "chat.internal.room." + roomId;

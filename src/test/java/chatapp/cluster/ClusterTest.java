@@ -2,6 +2,7 @@ package chatapp.cluster;
 
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
+import chatapp.bus.FeedEvents;
 import chatapp.bus.ChatMessage;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
@@ -152,8 +153,8 @@ class ClusterTest {
   void crossNodeDelivery() {
     String roomId = room("ann");
     List<String> live = new CopyOnWriteArrayList<>();
-    observer.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> live.add(m.body().getString("messageId")))
-      .completion().await();
+    observer.eventBus().consumer(Addresses.roomFeed(roomId), m -> FeedEvents.split(m.body())
+      .forEach(event -> live.add(((JsonObject) event).getString("messageId")))).completion().await();
     List<String> acked = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       JsonObject ack = send(roomId, "ann", "m" + i);
@@ -268,13 +269,14 @@ class ClusterTest {
     String address = Addresses.room(roomId);
     Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     java.util.concurrent.atomic.AtomicLong bobOfflineAt = new java.util.concurrent.atomic.AtomicLong();
-    observer.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> {
-      if ("message".equals(m.body().getString("type"))) {
-        live.add(m.body().getString("messageId"));
-      } else if (bob.equals(m.body().getString("userId")) && "offline".equals(m.body().getString("status"))) {
+    observer.eventBus().consumer(Addresses.roomFeed(roomId), m -> FeedEvents.split(m.body()).forEach(body -> {
+      JsonObject event = (JsonObject) body;
+      if ("message".equals(event.getString("type"))) {
+        live.add(event.getString("messageId"));
+      } else if (bob.equals(event.getString("userId")) && "offline".equals(event.getString("status"))) {
         bobOfflineAt.compareAndSet(0, System.nanoTime());
       }
-    }).completion().await();
+    })).completion().await();
     BridgeClient bobOnDoomed = joined(0, bob, address);
     Eventually.get(observer, WAIT, () -> onlineAccordingTo(1, ann, roomId, bob), online -> online);
 

@@ -1,6 +1,7 @@
 package chatapp.testing;
 
 import chatapp.bus.Addresses;
+import chatapp.bus.FeedEvents;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -24,9 +25,11 @@ public final class RoomWatch {
   /** Starts watching {@code roomId}; returns once the room's consumer is registered. */
   public static RoomWatch start(Vertx vertx, String roomId) {
     RoomWatch watch = new RoomWatch();
-    vertx.eventBus().<JsonObject>consumer(Addresses.roomFeed(roomId), m -> {
-      if ("message".equals(m.body().getString("type"))) {
-        watch.live.add(m.body());
+    vertx.eventBus().consumer(Addresses.roomFeed(roomId), m -> {
+      for (Object event : FeedEvents.split(m.body())) {
+        if (event instanceof JsonObject e && "message".equals(e.getString("type"))) {
+          watch.live.add(e);
+        }
       }
     }).completion().await();
     // The notifier deployed with the chat service consumes this address: watch what is sent to it.

@@ -1,6 +1,7 @@
 package chatapp.chat.gateway;
 
 import chatapp.bus.Addresses;
+import chatapp.bus.FeedEvents;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -101,8 +102,18 @@ final class RoomFeeds {
     }
   }
 
+  /**
+   * Hands a feed body to the loop's sockets in the room. A run of messages ({@link FeedEvents})
+   * reaches each socket as one frame per message, in order, all written in this one task: the
+   * socket's flush coalescing ({@link FlushCoalescing}) sends them in one system call.
+   */
   private static void deliver(String address, Feed feed, Message<Object> m) {
-    Object body = m.body();
+    for (Object event : FeedEvents.split(m.body())) {
+      deliverOne(address, feed, event);
+    }
+  }
+
+  private static void deliverOne(String address, Feed feed, Object body) {
     String messageId = ClientSession.messageIdOf(body);
     for (ClientSession session : feed.sessions) {
       session.deliverPublished(address, messageId, body);

@@ -98,6 +98,7 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
     NetSocket socket = event.socket();
     // This socket's loop: the session's rooms are fed there (the token check may complete elsewhere).
     RoomFeeds feeds = RoomFeeds.onThisLoop(vertx);
+    FlushCoalescing.install(socket);
     String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
     // The token goes no further than this check.
     frame.put("body", new JsonObject());

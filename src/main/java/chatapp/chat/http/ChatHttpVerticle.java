@@ -1,6 +1,7 @@
 package chatapp.chat.http;
 
 import chatapp.chat.api.Api;
+import chatapp.chat.gateway.FlushCoalescing;
 import chatapp.chat.gateway.SocketGateway;
 import chatapp.chat.web.WebClientRoutes;
 import chatapp.metrics.Metrics;
@@ -44,7 +45,7 @@ public class ChatHttpVerticle extends VerticleBase {
       gateway = created;
       gateway.mount(router);
       WebClientRoutes.mount(router); // last: it serves what no route above claimed
-      server = vertx.createHttpServer().requestHandler(router);
+      server = vertx.createHttpServer().requestHandler(router).connectionHandler(FlushCoalescing::install);
       return server.listen(http.getInteger("port"), http.getString("host"));
     }).onSuccess(s -> log.info("chat service: HTTP on port {}", s.actualPort()));
   }

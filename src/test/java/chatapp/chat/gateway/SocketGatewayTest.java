@@ -89,6 +89,42 @@ class SocketGatewayTest {
   }
 
   @Test
+  @DisplayName("a burst of sends, stored and published in batches, reaches every socket once each, in the room's order")
+  void burstArrivesOnceEachInOrder() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    String address = Addresses.room(room);
+    int n = 200;
+    try (BridgeClient a = joined(alice, room, new JsonObject()); BridgeClient b = joined(bob, room, new JsonObject())) {
+      // Not waiting for each ack: the consumer polls many of them at once, and the fan-out
+      // publishes each poll's run of the room's messages as one event.
+      List<String> replies = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        replies.add(a.sendAsync(Addresses.CLIENT_SEND, new JsonObject().put("roomId", room).put("body", "burst " + i)));
+      }
+      List<UUID> acked = new ArrayList<>();
+      for (String reply : replies) {
+        JsonObject ack = a.frames.await(f -> reply.equals(f.getString("address")), WAIT);
+        assertEquals("rec", ack.getString("type"), () -> "not acknowledged: " + ack);
+        acked.add(UUID.fromString(ack.getJsonObject("body").getString("messageId")));
+      }
+      // One producer makes the ids (time-based, increasing) as it hands the records to Kafka:
+      // the room's order is the ids' order.
+      List<String> roomOrder = acked.stream().sorted(java.util.Comparator.comparingLong(UUID::timestamp)).map(UUID::toString).toList();
+      // A last message fences the burst: whatever came twice would have come before it.
+      String fence = send(b, room, "after the burst").getString("messageId");
+      for (BridgeClient c : List.of(a, b)) {
+        c.frames.await(f -> messageOn(address).test(f) && fence.equals(f.getJsonObject("body").getString("messageId")), WAIT);
+        List<String> got = ids(c.frames.matching(messageOn(address)));
+        assertEquals(n + 1, got.size(), "one frame per message, no copies");
+        assertEquals(roomOrder, got.subList(0, n), "the room's order");
+        assertEquals(fence, got.get(n));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("a socket that unregisters from a room gets none of its later messages; the user's other socket does, and so does the first once registered again")
   void unregisteredSocketStopsGettingTheRoom() {
     String alice = GatewayFixture.user("alice");

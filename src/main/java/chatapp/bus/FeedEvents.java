@@ -1,0 +1,43 @@
+package chatapp.bus;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bodies published to a room's feed ({@link Addresses#roomFeed}): one event each (a message,
+ * a join, a leave, a presence change), or a run of the room's messages in order, as
+ * {@code {type: "messages", messages: [...]}}. A run is what one stored batch held for the room:
+ * published as one, it reaches each socket as one write.
+ */
+public final class FeedEvents {
+
+  private static final String RUN = "messages";
+
+  private FeedEvents() {
+  }
+
+  /** The feed body for {@code messages} of one room, in order: the message itself when it is alone. */
+  public static JsonObject run(List<JsonObject> messages) {
+    return messages.size() == 1 ? messages.get(0) : new JsonObject().put("type", RUN).put("messages", new JsonArray(messages));
+  }
+
+  /**
+   * The events a feed body holds, in order. Each is taken out once: from another node's bus a
+   * JSON array wraps a new instance on every read, and a socket's frame cache knows a body by its
+   * instance.
+   */
+  public static List<Object> split(Object body) {
+    if (body instanceof JsonObject b && RUN.equals(b.getString("type"))) {
+      JsonArray array = b.getJsonArray("messages");
+      List<Object> events = new ArrayList<>(array.size());
+      for (int i = 0; i < array.size(); i++) {
+        events.add(array.getJsonObject(i));
+      }
+      return events;
+    }
+    return List.of(body);
+  }
+}
