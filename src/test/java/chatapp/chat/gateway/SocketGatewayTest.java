@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 
@@ -111,7 +112,7 @@ class SocketGatewayTest {
       }
       // One producer makes the ids (time-based, increasing) as it hands the records to Kafka:
       // the room's order is the ids' order.
-      List<String> roomOrder = acked.stream().sorted(java.util.Comparator.comparingLong(UUID::timestamp)).map(UUID::toString).toList();
+      List<String> roomOrder = acked.stream().sorted(Comparator.comparingLong(UUID::timestamp)).map(UUID::toString).toList();
       // A last message fences the burst: whatever came twice would have come before it.
       String fence = send(b, room, "after the burst").getString("messageId");
       for (BridgeClient c : List.of(a, b)) {
