@@ -40,7 +40,8 @@ abstract class ClientSession {
 
   final String userId;
   final String socketId = UUID.randomUUID().toString();
-  private final String bridge;
+  /** {@link GatewayMetrics#SOCKJS} or {@link GatewayMetrics#TCP}. */
+  final String bridge;
   private final long maxOutboundBytes;
   private final GatewayMetrics metrics;
   private final RoomFeeds feeds;
@@ -203,9 +204,15 @@ abstract class ClientSession {
     }
   }
 
-  /** Holds the live frames of {@code address} until {@link #recovered} writes what was missed. */
-  void holdLive(String address, UUID after) {
-    recovering.put(address, new Held(after, new ArrayList<>()));
+  /**
+   * A registration the rules allowed. With {@code after} (the last message the client saw in that
+   * room), the room's live frames are held until {@link #recovered} writes what was missed.
+   */
+  void accepted(String address, UUID after) {
+    if (after != null && BridgeRules.roomOf(address) != null) {
+      recovering.put(address, new Held(after, new ArrayList<>()));
+    }
+    registered(address);
   }
 
   /**

@@ -3,7 +3,6 @@ package chatapp.chat.gateway;
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.chat.membership.MembershipCache;
-import chatapp.chat.presence.Presence;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -34,27 +33,23 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
   private static final Logger log = LoggerFactory.getLogger(SockJsBridgeHook.class);
 
   private final Vertx vertx;
-  private final Map<SockJSSocket, ClientSession> sessions = new ConcurrentHashMap<>();
+  private final SocketSessions<SockJSSocket, ClientSession> sessions;
   /** SockJS session id to its user, for the HTTP fallbacks' later requests (see {@link SocketGateway}). */
   private final Map<String, String> sessionOwners = new ConcurrentHashMap<>();
-  private final Presence presence;
   private final MembershipCache members;
   private final Recovery recovery;
   private final GatewayMetrics metrics;
   private final long maxOutboundBytes;
   private final int maxAddressLength;
-  private final long sweep;
 
   SockJsBridgeHook(Vertx vertx, JsonObject gateway, MembershipCache members, Recovery recovery, GatewayMetrics metrics) {
     this.vertx = vertx;
-    this.presence = Presence.create(vertx);
+    this.sessions = new SocketSessions<>(vertx, gateway, members);
     this.members = members;
     this.recovery = recovery;
     this.metrics = metrics;
     this.maxOutboundBytes = gateway.getLong("maxOutboundBytes", 1_048_576L);
     this.maxAddressLength = BridgeRules.sockJs(gateway).getMaxAddressLength();
-    long ttlMs = gateway.getInteger("membershipTtlSeconds", 30) * 1000L;
-    this.sweep = vertx.setPeriodic(ttlMs, t -> sessions.values().forEach(s -> s.reverify(members)));
   }
 
   @Override
@@ -79,33 +74,21 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       event.complete(false);
       return;
     }
-    ClientSession session = new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics, RoomFeeds.onThisLoop(vertx));
-    sessions.put(event.socket(), session);
     String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
     if (sockJsSession != null) {
       sessionOwners.put(sockJsSession, userId);
     }
-    GatewayMetrics.socketOpened(GatewayMetrics.SOCKJS);
-    log.debug("socket open user={} socket={}", userId, session.socketId);
-    presence.connected(userId, session.socketId)
-      .onFailure(e -> log.warn("presence not told of user={} socket={}: {}", userId, session.socketId, e.toString()));
+    sessions.opened(event.socket(), new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics, RoomFeeds.onThisLoop(vertx)));
     // Synchronously: the bridge reads the socket's frames only once this event is complete.
     event.complete(true);
   }
 
   private void closed(BridgeEvent event) {
-    ClientSession session = sessions.remove(event.socket());
     String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
     if (sockJsSession != null) {
       sessionOwners.remove(sockJsSession);
     }
-    if (session != null) {
-      session.close();
-      GatewayMetrics.socketClosed(GatewayMetrics.SOCKJS);
-      log.debug("socket closed user={} socket={}", session.userId, session.socketId);
-      presence.disconnected(session.userId, session.socketId)
-        .onFailure(e -> log.warn("presence not told user={} socket={} closed: {}", session.userId, session.socketId, e.toString()));
-    }
+    sessions.closed(event.socket());
     event.complete(true);
   }
 
@@ -142,10 +125,7 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
         return;
       }
       UUID after = BridgeRules.lastMessageId(frame);
-      if (after != null && BridgeRules.roomOf(address) != null) {
-        session.holdLive(address, after);
-      }
-      session.registered(address);
+      session.accepted(address, after);
       log.debug("registered user={} socket={} address={} after={}", session.userId, session.socketId, address, after);
       if (BridgeRules.roomOf(address) == null) {
         event.complete(true);
@@ -218,7 +198,8 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
     return sessionOwners.get(sockJsSession);
   }
 
+  /** The bridge closes its sockets itself (each raises SOCKET_CLOSED): only the sweep stops here. */
   void close() {
-    vertx.cancelTimer(sweep);
+    sessions.stop(false);
   }
 }

@@ -3,7 +3,6 @@ package chatapp.chat.gateway;
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.chat.membership.MembershipCache;
-import chatapp.chat.presence.Presence;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -15,9 +14,7 @@ import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The TCP bridge's rules: the same as the SockJS bridge's, for clients that open a plain TCP
@@ -34,28 +31,24 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
 
   private final Vertx vertx;
   private final Auth auth;
-  private final Map<NetSocket, TcpSession> sessions = new ConcurrentHashMap<>();
-  private final Presence presence;
+  private final SocketSessions<NetSocket, TcpSession> sessions;
   private final MembershipCache members;
   private final Recovery recovery;
   private final GatewayMetrics metrics;
   private final long maxOutboundBytes;
   private final int maxHandlers;
   private final int maxAddressLength;
-  private final long sweep;
 
   TcpBridgeHook(Vertx vertx, JsonObject gateway, Auth auth, MembershipCache members, Recovery recovery, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.auth = auth;
-    this.presence = Presence.create(vertx);
+    this.sessions = new SocketSessions<>(vertx, gateway, members);
     this.members = members;
     this.recovery = recovery;
     this.metrics = metrics;
     this.maxOutboundBytes = gateway.getLong("maxOutboundBytes", 1_048_576L);
     this.maxHandlers = gateway.getInteger("maxHandlersPerSocket", 1000);
     this.maxAddressLength = BridgeRules.sockJs(gateway).getMaxAddressLength();
-    long ttlMs = gateway.getInteger("membershipTtlSeconds", 30) * 1000L;
-    this.sweep = vertx.setPeriodic(ttlMs, t -> sessions.values().forEach(s -> s.reverify(members)));
   }
 
   @Override
@@ -106,15 +99,10 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
       ? Future.failedFuture("the body must be {\"token\": \"<JWT>\"}")
       : auth.provider().authenticate(new TokenCredentials(token)).map(Auth::userId);
     userId.onComplete(ar -> {
-      if (ar.succeeded() && ar.result() != null && !ar.result().isBlank() && !sessions.containsKey(socket)) {
-        TcpSession session = new TcpSession(socket, ar.result(), maxOutboundBytes, metrics, feeds);
-        sessions.put(socket, session);
-        socket.closeHandler(v -> closed(socket));
-        GatewayMetrics.socketOpened(GatewayMetrics.TCP);
-        log.debug("tcp login user={} socket={}", session.userId, session.socketId);
-        presence.connected(session.userId, session.socketId)
-          .onFailure(e -> log.warn("presence not told of user={} socket={}: {}", session.userId, session.socketId, e.toString()));
-        frame.put("headers", BridgeRules.trustedHeaders(session.userId));
+      if (ar.succeeded() && ar.result() != null && !ar.result().isBlank() && sessions.get(socket) == null) {
+        sessions.opened(socket, new TcpSession(socket, ar.result(), maxOutboundBytes, metrics, feeds));
+        socket.closeHandler(v -> sessions.closed(socket));
+        frame.put("headers", BridgeRules.trustedHeaders(ar.result()));
       } else {
         metrics.refused("unauthenticated");
         frame.put("headers", new JsonObject().put(LOGIN_ERROR, token == null ? "the body must be {\"token\": \"<JWT>\"}"
@@ -132,17 +120,6 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
     } else {
       String error = msg.headers().get(LOGIN_ERROR);
       msg.fail(401, error != null ? error : "log in over the TCP bridge with {\"token\": \"<JWT>\"}");
-    }
-  }
-
-  private void closed(NetSocket socket) {
-    TcpSession session = sessions.remove(socket);
-    if (session != null) {
-      session.close();
-      GatewayMetrics.socketClosed(GatewayMetrics.TCP);
-      log.debug("tcp socket closed user={} socket={}", session.userId, session.socketId);
-      presence.disconnected(session.userId, session.socketId)
-        .onFailure(e -> log.warn("presence not told user={} socket={} closed: {}", session.userId, session.socketId, e.toString()));
     }
   }
 
@@ -167,10 +144,7 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
           return;
         }
         UUID after = BridgeRules.lastMessageId(frame);
-        if (after != null && BridgeRules.roomOf(address) != null) {
-          session.holdLive(address, after);
-        }
-        session.registered(address);
+        session.accepted(address, after);
         session.listen(vertx.eventBus(), address).onComplete(live -> {
           session.registrationLive(address);
           if (after != null && BridgeRules.roomOf(address) != null) {
@@ -212,8 +186,7 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
   }
 
   Future<Void> close() {
-    vertx.cancelTimer(sweep);
-    sessions.keySet().forEach(this::closed);
+    sessions.stop(true);
     return Future.succeededFuture();
   }
 }
