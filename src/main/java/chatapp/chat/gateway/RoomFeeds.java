@@ -29,6 +29,13 @@ import java.util.Map;
 final class RoomFeeds {
 
   private static final ThreadLocal<RoomFeeds> PER_LOOP = new ThreadLocal<>();
+  /**
+   * How long a room's consumer outlives its last socket on a loop. A page reload leaves and joins
+   * again within it, and in a cluster each registration is a write to the shared subscription map.
+   * And a publish already queued for the consumer when it unregisters makes Vert.x log a warning
+   * per message: when a room's members all left at once with messages in flight, a burst of them.
+   */
+  static final long LINGER_MS = 5_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -38,6 +45,8 @@ final class RoomFeeds {
 
   private static final class Feed {
     MessageConsumer<Object> consumer;
+    /** Set while the feed has no socket: the timer that unregisters it. */
+    long linger = -1;
     /** Replaced, never changed: a delivery may close a socket (slow consumer), which leaves the feed. */
     List<ClientSession> sessions = List.of();
   }
@@ -75,6 +84,10 @@ final class RoomFeeds {
       feeds.put(address, created);
       feed = created;
     }
+    if (feed.linger >= 0) {
+      vertx.cancelTimer(feed.linger);
+      feed.linger = -1;
+    }
     if (!feed.sessions.contains(session)) {
       List<ClientSession> more = new ArrayList<>(feed.sessions);
       more.add(session);
@@ -83,7 +96,7 @@ final class RoomFeeds {
     return feed.consumer.completion();
   }
 
-  /** Stops handing {@code address} to {@code session}; the room's consumer goes with its last socket on this loop. */
+  /** Stops handing {@code address} to {@code session}; the room's consumer goes {@link #LINGER_MS} after its last socket on this loop. */
   void leave(String address, ClientSession session) {
     if (Thread.currentThread() != thread) {
       context.runOnContext(v -> leave(address, session));
@@ -97,9 +110,18 @@ final class RoomFeeds {
     fewer.remove(session);
     feed.sessions = List.copyOf(fewer);
     if (fewer.isEmpty()) {
-      feeds.remove(address);
-      feed.consumer.unregister();
+      feed.linger = vertx.setTimer(LINGER_MS, t -> {
+        if (feeds.get(address) == feed && feed.sessions.isEmpty()) {
+          feeds.remove(address);
+          feed.consumer.unregister();
+        }
+      });
     }
+  }
+
+  /** Whether this loop has a consumer on {@code address}'s room feed (one lingering after its last socket counts). */
+  boolean isListening(String address) {
+    return feeds.containsKey(address);
   }
 
   /**
