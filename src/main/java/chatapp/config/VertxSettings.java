@@ -16,9 +16,9 @@ public final class VertxSettings {
    * and the platform has it: fewer copies and system calls per socket write, which a chat node
    * makes ten of per message in a room of ten. In the load benchmark at 4,000 msg/s (2 cores) the
    * services' JVM, with its clients, used 75% of a core instead of 78 to 90%, and send-to-delivered
-   * p99 over 90 s was 20 to 30 ms where Java NIO gave 34 to 52. Where it is missing (macOS, or another
-   * architecture than the bundled linux-x86_64) Vert.x falls back to NIO on its own; {@link #transport}
-   * says which one runs.
+   * p99 over 90 s was 20 to 30 ms where Java NIO gave 34 to 52. The build bundles epoll for Linux on
+   * x86-64 and ARM and kqueue for macOS; elsewhere Vert.x falls back to NIO on its own.
+   * {@link #transport} says which one runs.
    */
   public static VertxOptions options(JsonObject config) {
     return Metrics.enable(new VertxOptions()).setPreferNativeTransport(nativeWanted(config));
@@ -27,7 +27,8 @@ public final class VertxSettings {
   /** One line for the start-up log: the transport in use, and why not the native one if it was asked for. */
   public static String transport(Vertx vertx, JsonObject config) {
     if (vertx.isNativeTransportEnabled()) {
-      return "native (epoll)";
+      // The bundled libraries: epoll on Linux, kqueue on macOS (Netty's classes are runtime-only here).
+      return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "native (epoll)" : "native (kqueue)";
     }
     Throwable why = vertx.unavailableNativeTransportCause();
     return nativeWanted(config) && why != null ? "Java NIO (native unavailable: " + why.getMessage() + ")" : "Java NIO";

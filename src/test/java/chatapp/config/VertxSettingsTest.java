@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,10 +17,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class VertxSettingsTest {
 
   @Test
-  @DisplayName("the shipped configuration runs on the native transport on Linux x86-64, where the epoll library ships with the build")
+  @DisplayName("the shipped configuration runs on the native transport on Linux x86-64 and ARM, where the epoll library ships with the build")
   void nativeTransportOnLinux() {
-    assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
-      "the build bundles epoll for linux-x86_64 only");
+    assumeTrue(System.getProperty("os.name").equals("Linux") && List.of("amd64", "aarch64").contains(System.getProperty("os.arch")),
+      "the build bundles epoll for Linux on x86-64 and ARM");
     JsonObject config = TestConfig.fileConfig();
     Vertx vertx = Vertx.vertx(VertxSettings.options(config));
     try {
