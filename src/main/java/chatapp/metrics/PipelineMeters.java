@@ -7,13 +7,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pipeline's own meters, in the process's Prometheus registry (a throwaway one when metrics are
- * off, so callers never check): produced, stored, parked and published messages, the time from
- * stored to published to the room's sockets, and how old the newest consumed record was (the
- * consumer's lag, in time).
+ * off, so callers never check): produced, stored, parked and published messages; how long a message
+ * spent in each stage (Kafka, then the store, then the fan-out), to tell which one a slow delivery
+ * waited on; and how old the newest consumed record was (the consumer's lag, in time).
  */
 public final class PipelineMeters {
 
@@ -22,6 +23,10 @@ public final class PipelineMeters {
   public final Counter parked;
   public final Counter published;
   public final Timer storeToPublished;
+  /** From the producer's send (the record's Kafka timestamp) to the consumer's poll. */
+  private final Timer produceToConsumed;
+  /** From the producer's send to stored in CQL: the Kafka leg, then waiting behind the partition's batch before, then the write. */
+  private final Timer produceToStored;
   private final AtomicLong consumedAgeMs = new AtomicLong();
 
   private PipelineMeters(MeterRegistry registry) {
@@ -32,7 +37,29 @@ public final class PipelineMeters {
     storeToPublished = Timer.builder("chat.pipeline.store.to.published").description("from stored to published to the room")
       .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
       .register(registry);
+    produceToConsumed = stage(registry, "chat.pipeline.produce.to.consumed", "from the producer's send to the consumer's poll");
+    produceToStored = stage(registry, "chat.pipeline.produce.to.stored", "from the producer's send to stored in CQL");
     registry.gauge("chat.pipeline.consumer.lag.ms", consumedAgeMs);
+  }
+
+  /**
+   * A stage timed from a Kafka timestamp: wall-clock milliseconds, set on the producing node, so
+   * across nodes it carries their clock difference too.
+   */
+  private static Timer stage(MeterRegistry registry, String name, String description) {
+    return Timer.builder(name).description(description)
+      .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+      .register(registry);
+  }
+
+  /** A record just polled, with its Kafka timestamp. */
+  public void polled(long recordTimestampMs) {
+    produceToConsumed.record(Math.max(0, System.currentTimeMillis() - recordTimestampMs), TimeUnit.MILLISECONDS);
+  }
+
+  /** A record whose message was just stored, with its Kafka timestamp. */
+  public void storedRecord(long recordTimestampMs) {
+    produceToStored.record(Math.max(0, System.currentTimeMillis() - recordTimestampMs), TimeUnit.MILLISECONDS);
   }
 
   /**

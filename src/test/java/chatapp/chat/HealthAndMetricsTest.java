@@ -75,6 +75,8 @@ class HealthAndMetricsTest {
       text -> text.matches("(?s).*chat_pipeline_published_total [1-9].*"));
     assertTrue(chatMetrics.matches("(?s).*chat_pipeline_produced_total [1-9].*"), "produced");
     assertTrue(chatMetrics.matches("(?s).*chat_pipeline_stored_total [1-9].*"), "stored");
+    assertTrue(chatMetrics.matches("(?s).*chat_pipeline_produce_to_consumed_seconds_count [1-9].*"), "produce to consumed");
+    assertTrue(chatMetrics.matches("(?s).*chat_pipeline_produce_to_stored_seconds_count [1-9].*"), "produce to stored");
     assertTrue(chatMetrics.matches("(?s).*chat_pipeline_store_to_published_seconds_count [1-9].*"), "store to published");
     assertTrue(chatMetrics.contains("chat_pipeline_consumer_lag_ms"), "consumer lag");
     assertTrue(chatMetrics.contains("vertx_http_server_requests_total"), "HTTP server metrics");

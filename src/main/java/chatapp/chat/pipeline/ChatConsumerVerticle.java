@@ -101,6 +101,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> byPartition = new LinkedHashMap<>();
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, String> r = records.recordAt(i);
+      meters.polled(r.timestamp());
       byPartition.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new ArrayList<>()).add(r);
     }
     byPartition.forEach((tp, list) -> {
@@ -169,6 +170,9 @@ public class ChatConsumerVerticle extends VerticleBase {
     return withRetry(what, Addresses.STORE, batch, 0)
       .compose(v -> {
         meters.stored.increment(messages.size());
+        for (KafkaConsumerRecord<String, String> r : list) {
+          meters.storedRecord(r.timestamp());
+        }
         // When it was stored: the fan-out measures from here to the room's sockets.
         return withRetry(what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
       })
