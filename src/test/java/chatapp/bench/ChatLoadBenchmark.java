@@ -249,6 +249,7 @@ public final class ChatLoadBenchmark {
     long delivered0 = tally.delivered.get();
     long stored0 = tally.storedRoundTrips.get();
     tally.recording = true;
+    StageTimes stages = StageTimes.mark();
     long t0 = System.nanoTime();
     tally.toDelivered.reset();
     Histogram toDelivered = new Histogram(3);
@@ -268,6 +269,7 @@ public final class ChatLoadBenchmark {
       toDelivered.add(tally.toDelivered.getIntervalHistogram());
     }
     double windowS = (System.nanoTime() - t0) / 1e9;
+    String stageTimes = stages.since();
     long sentW = tally.sent.get() - sent0;
     long ackedW = tally.acked.get() - acked0;
     long deliveredW = tally.delivered.get() - delivered0;
@@ -295,6 +297,9 @@ public final class ChatLoadBenchmark {
       storedRate, storedRate / rawSequential, rawSequential, storedRate / rawConcurrent, rawConcurrent);
     print("send -> ack", tally.toAck);
     print("send -> delivered", toDelivered);
+    if (!stageTimes.isEmpty()) {
+      System.out.print("by leg, from the services' stage timers (a message's wait behind its partition's batch counts in send to stored):\n" + stageTimes);
+    }
     // A p99 over the window hides whether the tail is steady or a few bad seconds (a collection, a flush).
     List<Double> sorted = p99BySecond.stream().sorted().toList();
     if (!sorted.isEmpty()) {
