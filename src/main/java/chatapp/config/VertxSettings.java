@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Locale;
+
 /** The Vert.x instance's options, derived from the {@code vertx} configuration slice, for every process that runs services. */
 public final class VertxSettings {
 
@@ -28,7 +30,7 @@ public final class VertxSettings {
   public static String transport(Vertx vertx, JsonObject config) {
     if (vertx.isNativeTransportEnabled()) {
       // The bundled libraries: epoll on Linux, kqueue on macOS (Netty's classes are runtime-only here).
-      return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? "native (epoll)" : "native (kqueue)";
+      return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux") ? "native (epoll)" : "native (kqueue)";
     }
     Throwable why = vertx.unavailableNativeTransportCause();
     return nativeWanted(config) && why != null ? "Java NIO (native unavailable: " + why.getMessage() + ")" : "Java NIO";

@@ -34,17 +34,15 @@ public final class PipelineMeters {
     stored = Counter.builder("chat.pipeline.stored").description("messages stored in CQL").register(registry);
     parked = Counter.builder("chat.pipeline.parked").description("records parked on the dead-letter topic").register(registry);
     published = Counter.builder("chat.pipeline.published").description("messages published to their room").register(registry);
-    storeToPublished = Timer.builder("chat.pipeline.store.to.published").description("from stored to published to the room")
-      .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
-      .register(registry);
+    storeToPublished = stage(registry, "chat.pipeline.store.to.published", "from stored to published to the room");
     produceToConsumed = stage(registry, "chat.pipeline.produce.to.consumed", "from the producer's send to the consumer's poll");
     produceToStored = stage(registry, "chat.pipeline.produce.to.stored", "from the producer's send to stored in CQL");
     registry.gauge("chat.pipeline.consumer.lag.ms", consumedAgeMs);
   }
 
   /**
-   * A stage timed from a Kafka timestamp: wall-clock milliseconds, set on the producing node, so
-   * across nodes it carries their clock difference too.
+   * A stage's timer, a histogram from 1 ms to 10 s. The two that start from a Kafka timestamp
+   * (wall-clock milliseconds, set on the producing node) carry the nodes' clock difference too.
    */
   private static Timer stage(MeterRegistry registry, String name, String description) {
     return Timer.builder(name).description(description)

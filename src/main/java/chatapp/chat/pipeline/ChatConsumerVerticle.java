@@ -152,10 +152,13 @@ public class ChatConsumerVerticle extends VerticleBase {
    */
   private Future<Void> storeAndPublish(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
     List<ChatMessage> messages = new ArrayList<>(list.size());
+    // The Kafka timestamps of the records that are messages (the parked ones are not stored).
+    long[] sentAt = new long[list.size()];
     List<Future<Void>> parked = new ArrayList<>();
     for (KafkaConsumerRecord<String, String> r : list) {
       try {
         messages.add(ChatMessage.fromJson(new JsonObject(r.value())));
+        sentAt[messages.size() - 1] = r.timestamp();
         meters.consumed(r.timestamp());
       } catch (DecodeException | IllegalArgumentException | NullPointerException e) {
         parked.add(park(r, "not a chat message: " + e.getMessage()));
@@ -170,8 +173,8 @@ public class ChatConsumerVerticle extends VerticleBase {
     return withRetry(what, Addresses.STORE, batch, 0)
       .compose(v -> {
         meters.stored.increment(messages.size());
-        for (KafkaConsumerRecord<String, String> r : list) {
-          meters.storedRecord(r.timestamp());
+        for (int i = 0; i < messages.size(); i++) {
+          meters.storedRecord(sentAt[i]);
         }
         // When it was stored: the fan-out measures from here to the room's sockets.
         return withRetry(what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
