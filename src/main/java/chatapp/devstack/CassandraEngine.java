@@ -81,11 +81,7 @@ final class CassandraEngine {
     Files.writeString(config, yaml(home));
     List<String> jvm = new ArrayList<>(List.of(
         // Cassandra mlockall()s as root: all of -Xms becomes resident, so it starts small.
-        "-Xms" + initialHeap, "-Xmx" + heap, "-Xss256k", "-XX:+UseG1GC",
-        // Shorter, more frequent young pauses. G1's default goal (200 ms) let them grow to 30-50 ms
-        // every 6-12 s at 5,800 msg/s, and each one showed as a second of send-to-delivered p99
-        // around 50 ms; at 20 ms they are 13-20 ms every 3-5 s (Kafka's JVM has the same goal).
-        "-XX:MaxGCPauseMillis=20",
+        "-Xms" + initialHeap, "-Xmx" + heap, "-Xss256k",
         // Its pauses are a good part of a request's tail latency: keep a record next to its log, in
         // wall-clock time to set beside the benchmark's per-second timeline.
         "-Xlog:gc:file=" + process.logFile.resolveSibling("cassandra-gc.log") + ":time,uptime:filecount=2,filesize=10m",
@@ -97,6 +93,7 @@ final class CassandraEngine {
         "-Dlogback.configurationFile=" + logback,
         // One node has nobody to gossip with: waiting for gossip to settle only costs seconds.
         "-Dcassandra.skip_wait_for_gossip_to_settle=0"));
+    jvm.addAll(EngineProcess.SHORT_PAUSES);
     jvm.addAll(JVM17);
     System.out.printf("devstack: starting Cassandra %s on %s:%d (storage %d, log %s)%n",
         VERSION, host, nativePort, storagePort, process.logFile);

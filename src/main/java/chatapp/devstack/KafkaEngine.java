@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -52,13 +53,14 @@ final class KafkaEngine {
     }
     System.out.printf("devstack: starting Kafka %s (KRaft) on %s:%d (controller %d, log %s)%n",
         VERSION, host, port, controllerPort, process.logFile);
-    process.start(classpath, List.of("-Xmx" + heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
-            // Like Cassandra's: pauses with wall-clock times, to set beside a latency timeline.
-            "-Xlog:gc:file=" + process.logFile.resolveSibling("kafka-gc.log") + ":time,uptime:filecount=2,filesize=10m",
-            "-Djava.awt.headless=true",
-            "-Dorg.slf4j.simpleLogger.showDateTime=true",
-            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"),
-        "kafka.Kafka", List.of(config.toString()));
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
+        // Like Cassandra's: pauses with wall-clock times, to set beside a latency timeline.
+        "-Xlog:gc:file=" + process.logFile.resolveSibling("kafka-gc.log") + ":time,uptime:filecount=2,filesize=10m",
+        "-Djava.awt.headless=true",
+        "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+    jvm.addAll(EngineProcess.SHORT_PAUSES);
+    process.start(classpath, jvm, "kafka.Kafka", List.of(config.toString()));
     process.awaitReady(START_TIMEOUT);
     System.out.printf("devstack: Kafka ready in %.1f s (pid %d)%n", (System.nanoTime() - t0) / 1e9,
         process.handle().orElseThrow().pid());
