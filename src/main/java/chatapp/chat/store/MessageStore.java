@@ -106,31 +106,47 @@ public final class MessageStore {
    * Stores {@code messages} as {@link #insert} does, with the rows of one partition (room and
    * bucket) in UNLOGGED batches: such a batch is a single-partition mutation, applied atomically
    * and at about the cost of one row in Cassandra and ScyllaDB, so a burst of a room's messages is
-   * stored faster than one insert each. Partitions proceed side by side; fails if any write fails
-   * (the caller retries all: every write is an upsert).
+   * stored faster than one insert each. Rooms proceed side by side; a room's batches go one after
+   * the other, in the order given, so that what a reader finds stored of a room is always a prefix
+   * of it: recovery ({@link #after}) relies on that to leave no gap. Sent at once, two batches of a
+   * room could land in either order, and a read in between found the later without the earlier.
+   * Fails if any write fails, and then writes nothing more of that room (the caller retries all:
+   * every write is an upsert).
    */
   public Future<Void> insertAll(List<ChatMessage> messages) {
-    Map<String, List<ChatMessage>> byPartition = new LinkedHashMap<>();
+    // Each room's messages in the order given, as runs of one bucket (a run ends where the bucket changes).
+    Map<String, List<List<ChatMessage>>> byRoom = new LinkedHashMap<>();
     for (ChatMessage m : messages) {
-      byPartition.computeIfAbsent(m.roomId() + '\n' + bucketOf(m.messageId()), k -> new ArrayList<>()).add(m);
+      List<List<ChatMessage>> runs = byRoom.computeIfAbsent(m.roomId(), k -> new ArrayList<>());
+      List<ChatMessage> run = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+      if (run == null || bucketOf(run.get(0).messageId()) != bucketOf(m.messageId())) {
+        run = new ArrayList<>();
+        runs.add(run);
+      }
+      run.add(m);
     }
-    List<Future<Void>> writes = new ArrayList<>();
-    byPartition.forEach((key, rows) -> {
-      String roomId = rows.get(0).roomId();
-      int bucket = bucketOf(rows.get(0).messageId());
-      writes.add(index(key, roomId, bucket).compose(v -> {
-        List<Future<?>> batches = new ArrayList<>();
-        for (List<ChatMessage> chunk : chunks(rows)) {
-          List<BatchableStatement<?>> inserts = new ArrayList<>();
-          for (ChatMessage m : chunk) {
-            inserts.add(q.insert.bind(roomId, bucket, m.messageId(), m.senderId(), m.body()));
-          }
-          batches.add(client.execute(inserts.size() == 1 ? inserts.get(0) : BatchStatement.newInstance(BatchType.UNLOGGED, inserts)));
+    List<Future<Void>> rooms = new ArrayList<>(byRoom.size());
+    byRoom.forEach((roomId, runs) -> {
+      Future<Void> room = Future.succeededFuture();
+      for (List<ChatMessage> run : runs) {
+        int bucket = bucketOf(run.get(0).messageId());
+        room = room.compose(v -> index(roomId + '\n' + bucket, roomId, bucket));
+        for (List<ChatMessage> chunk : chunks(run)) {
+          room = room.compose(v -> write(roomId, bucket, chunk));
         }
-        return Future.all(batches).mapEmpty();
-      }));
+      }
+      rooms.add(room);
     });
-    return Future.all(writes).mapEmpty();
+    return Future.all(rooms).mapEmpty();
+  }
+
+  /** One partition's rows as one statement: a single INSERT, or an UNLOGGED batch of them. */
+  private Future<Void> write(String roomId, int bucket, List<ChatMessage> rows) {
+    List<BatchableStatement<?>> inserts = new ArrayList<>(rows.size());
+    for (ChatMessage m : rows) {
+      inserts.add(q.insert.bind(roomId, bucket, m.messageId(), m.senderId(), m.body()));
+    }
+    return client.execute(inserts.size() == 1 ? inserts.get(0) : BatchStatement.newInstance(BatchType.UNLOGGED, inserts)).mapEmpty();
   }
 
   /** Adds a bucket to its room's index unless this process already did. */
