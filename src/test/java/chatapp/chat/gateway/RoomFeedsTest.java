@@ -1,6 +1,7 @@
 package chatapp.chat.gateway;
 
 import chatapp.bus.Addresses;
+import chatapp.testing.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -10,11 +11,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,13 +137,12 @@ class RoomFeedsTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RoomFeeds.LINGER_MS + 10_000);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out: " + what);
-      }
-      Thread.sleep(20);
+  /** Waits until {@code condition} holds, up to the linger and some: {@link Eventually} asks again every 50 ms. */
+  private void waitFor(BooleanSupplier condition, String what) {
+    try {
+      Eventually.get(vertx, Duration.ofMillis(RoomFeeds.LINGER_MS + 10_000), () -> Future.succeededFuture(condition.getAsBoolean()), ok -> ok);
+    } catch (AssertionError e) {
+      throw new AssertionError("timed out: " + what, e);
     }
   }
 }
