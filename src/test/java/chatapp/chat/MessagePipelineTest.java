@@ -10,7 +10,12 @@ import chatapp.chat.store.MessageStore;
 import chatapp.testing.Eventually;
 import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -28,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -124,5 +130,66 @@ class MessagePipelineTest {
     List<ChatMessage> stored = Eventually.get(vertx, Duration.ofSeconds(20), () -> store.newest(room, 10), l -> !l.isEmpty());
     assertEquals(1, stored.size());
     assertEquals("ok", stored.get(0).body());
+  }
+
+  @Test
+  @DisplayName("a fresh producer's first sends are acknowledged and reach Kafka in order; with the broker unreachable a send is refused as unavailable within seconds")
+  void producerWaitsOnlyBriefly() {
+    // A fresh producer knows no topic yet: its first sends meet no metadata and wait for it. Sent
+    // one a millisecond, the later ones come once the metadata is there: they must not overtake.
+    Vertx fresh = Vertx.vertx();
+    String room = "room-" + UUID.randomUUID();
+    try {
+      fresh.deployVerticle(new MessageProducerVerticle(), new DeploymentOptions().setConfig(config)).await();
+      List<Future<Message<JsonObject>>> acks = new ArrayList<>();
+      Promise<Void> allSent = Promise.promise();
+      fresh.setPeriodic(1, t -> {
+        acks.add(fresh.eventBus().request(Addresses.SEND,
+          new JsonObject().put("roomId", room).put("senderId", "alice").put("body", "m" + acks.size())));
+        if (acks.size() == 30) {
+          fresh.cancelTimer(t);
+          allSent.complete();
+        }
+      });
+      allSent.future().await();
+      Future.all(acks).await();
+    } finally {
+      fresh.close().await();
+    }
+    Map<String, String> props = new HashMap<>(KafkaSettings.consumer(config.getJsonObject("kafka")));
+    props.put("group.id", "inspect-" + UUID.randomUUID());
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, props);
+    consumer.subscribe(config.getJsonObject("kafka").getString("topic")).await();
+    List<String> bodies = new ArrayList<>();
+    try {
+      Eventually.get(vertx, Duration.ofSeconds(20), () -> consumer.poll(Duration.ofMillis(500)).map(rs -> {
+        for (int i = 0; i < rs.size(); i++) {
+          if (room.equals(rs.recordAt(i).key())) {
+            bodies.add(new JsonObject(rs.recordAt(i).value()).getString("body"));
+          }
+        }
+        return bodies.size();
+      }), n -> n >= 30);
+    } finally {
+      consumer.close().await();
+    }
+    assertEquals(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList(), bodies);
+
+    // Nothing listens on this port: Kafka's producer never learns the topic, and its send must not
+    // hold the event loop (or a worker) for its default minute; the sender hears 503 and may retry.
+    JsonObject nowhere = TestConfig.create(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + TestConfig.freePort()));
+    Vertx lonely = Vertx.vertx();
+    try {
+      lonely.deployVerticle(new MessageProducerVerticle(), new DeploymentOptions().setConfig(nowhere)).await();
+      long t0 = System.nanoTime();
+      ReplyException e = assertThrows(ReplyException.class, () -> lonely.eventBus().request(Addresses.SEND,
+        new JsonObject().put("roomId", "r").put("senderId", "alice").put("body", "lost?"),
+        new DeliveryOptions().setSendTimeout(20_000)).await());
+      assertEquals(MessageProducerVerticle.UNAVAILABLE, e.failureCode(), e.getMessage());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertTrue(seconds < 10, "refused after " + seconds + " s");
+    } finally {
+      lonely.close().await();
+    }
   }
 }

@@ -10,12 +10,17 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.Promise;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +53,14 @@ public class MessageProducerVerticle extends VerticleBase {
   /** (sender, clientMsgId) to the attempt that holds it; insertion order is age order. */
   private final Map<String, Attempt> recent = new LinkedHashMap<>();
   private final PipelineMeters meters = PipelineMeters.get();
+  /** How long a send may be retried while Kafka's producer cannot take it without waiting. */
+  private static final long SEND_WAIT_MS = 2_000;
+  private static final long SEND_RETRY_MS = 10;
+
+  /** Owns the producer's life (created shared, closed off the event loop). */
   private KafkaProducer<String, String> producer;
+  /** The same producer, sent to directly: see {@link #send}. */
+  private Producer<String, String> kafka;
   private MessageConsumer<JsonObject> consumer;
   private String topic;
   private int maxBytes;
@@ -58,6 +70,13 @@ public class MessageProducerVerticle extends VerticleBase {
   private record Attempt(Future<JsonObject> reply, long at) {
   }
 
+  /** A send Kafka's producer could not take yet, to try again until {@code deadline} (a nanoTime). */
+  private record Held(ProducerRecord<String, String> record, Promise<RecordMetadata> done, long deadline) {
+  }
+
+  /** Sends waiting for Kafka's producer to take them, oldest first; see {@link #send}. */
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+
   @Override
   public Future<?> start() {
     JsonObject kafka = config().getJsonObject("kafka");
@@ -66,7 +85,8 @@ public class MessageProducerVerticle extends VerticleBase {
     maxBytes = chat.getInteger("maxMessageBytes", 4096);
     windowMs = chat.getInteger("dedupeWindowSeconds", 600) * 1000L;
     maxEntries = chat.getInteger("dedupeMaxEntries", 100_000);
-    producer = KafkaProducer.createShared(vertx, "chat-producer", KafkaSettings.producer(kafka));
+    producer = KafkaProducer.createShared(vertx, "chat-producer", KafkaSettings.eventLoopProducer(kafka));
+    this.kafka = producer.unwrap();
     consumer = vertx.eventBus().consumer(Addresses.SEND, this::send);
     return consumer.completion();
   }
@@ -133,13 +153,71 @@ public class MessageProducerVerticle extends VerticleBase {
   private Future<JsonObject> produce(String roomId, String senderId, String body) {
     UUID id = Uuids.timeBased();
     ChatMessage m = new ChatMessage(roomId, id, senderId, body, Uuids.unixTimestamp(id));
-    return producer.send(KafkaProducerRecord.create(topic, roomId, m.toJson().encode()))
+    return send(new ProducerRecord<>(topic, roomId, m.toJson().encode()))
       .map(meta -> {
         meters.produced.increment();
-        log.debug("produced room={} message={} sender={} partition={} offset={}", roomId, id, senderId, meta.getPartition(), meta.getOffset());
+        log.debug("produced room={} message={} sender={} partition={} offset={}", roomId, id, senderId, meta.partition(), meta.offset());
         return new JsonObject().put("messageId", id.toString()).put("sentAt", m.sentAt());
       })
       .onFailure(e -> log.warn("produce failed room={} message={} sender={}: {}", roomId, id, senderId, e.toString()));
+  }
+
+  /**
+   * Produces from this event loop. The Vert.x client hands every record to a worker thread first
+   * (its {@code send} may block): a thread hop and a wake-up per message, on two cores shared with
+   * the broker and the database. Kafka's {@code send} only appends to the producer's buffer; what
+   * could make it wait (the topic's metadata not known yet: the first send, or one after
+   * {@code metadata.max.idle.ms}; a full buffer: the broker unreachable) fails at once with
+   * {@code max.block.ms=0}. Such a send is held and tried again on a timer, for at most
+   * {@link #SEND_WAIT_MS}, and the sends after it wait behind it: a user's order holds.
+   */
+  private Future<RecordMetadata> send(ProducerRecord<String, String> record) {
+    Held send = new Held(record, Promise.promise(), System.nanoTime() + SEND_WAIT_MS * 1_000_000);
+    if (!held.isEmpty()) {
+      held.add(send);
+    } else if (!append(send)) {
+      held.add(send);
+      vertx.setTimer(SEND_RETRY_MS, t -> retryHeld());
+    }
+    return send.done().future();
+  }
+
+  /** Appends to Kafka's buffer; false if Kafka could not take it without waiting and it may wait longer. */
+  private boolean append(Held send) {
+    Thread caller = Thread.currentThread();
+    boolean[] refused = {false};
+    try {
+      kafka.send(send.record(), (meta, e) -> {
+        if (Thread.currentThread() != caller) { // the producer's I/O thread: the broker's answer
+          context.runOnContext(v -> complete(send.done(), meta, e));
+        } else if (e instanceof TimeoutException && System.nanoTime() < send.deadline()) {
+          refused[0] = true; // refused inside send(), before anything was appended: no duplicate
+        } else {
+          complete(send.done(), meta, e);
+        }
+      });
+    } catch (RuntimeException e) { // serialization, a closed producer
+      send.done().tryFail(e);
+    }
+    return !refused[0];
+  }
+
+  private void retryHeld() {
+    while (!held.isEmpty()) {
+      if (!append(held.peek())) {
+        vertx.setTimer(SEND_RETRY_MS, t -> retryHeld());
+        return;
+      }
+      held.poll();
+    }
+  }
+
+  private static void complete(Promise<RecordMetadata> done, RecordMetadata meta, Exception e) {
+    if (e == null) {
+      done.tryComplete(meta);
+    } else {
+      done.tryFail(e);
+    }
   }
 
   @Override

@@ -27,6 +27,17 @@ public final class KafkaSettings {
       "linger.ms", "1");
   }
 
+  /**
+   * The {@link #producer} for sends made on an event loop ({@code Producer.send} called directly):
+   * a send that would wait, for the topic's metadata or for room in the producer's buffer, fails at
+   * once with a {@code TimeoutException} instead of holding the event loop for up to 60 s.
+   */
+  public static Map<String, String> eventLoopProducer(JsonObject kafka) {
+    Map<String, String> settings = new java.util.HashMap<>(producer(kafka));
+    settings.put("max.block.ms", "0");
+    return settings;
+  }
+
   /** Manual commits only: an offset is committed after its message is stored, never before. */
   public static Map<String, String> consumer(JsonObject kafka) {
     return Map.of(
