@@ -53,7 +53,7 @@ import java.util.stream.Collectors;
  * Other arguments: {@code warmup=120} seconds before each phase's measured window (Kafka, Cassandra
  * and this JVM, all started for the run, are still compiling their hot paths a minute in, and until
  * they are done a message costs them more CPU than it will), {@code bytes=200} per body,
- * {@code window=4}, and
+ * {@code window=4}, {@code tick=1} (how often, in ms, a paced phase sends what it owes), and
  * {@code nodes=N}: instead of deploying the services in this JVM, run N clustered chat nodes and the
  * notification service in JVMs of their own (as {@code ClusterTest} does) and spread the clients over
  * the nodes, so that a room's members sit on different nodes; {@code nodes=1} is the baseline to
@@ -71,6 +71,8 @@ public final class ChatLoadBenchmark {
   private final int seconds;
   private final int warmup;
   private final int bytes;
+  /** How often a paced phase sends what it owes. */
+  private final long tickMs;
   private CassandraClient cql;
   private RoomStore roomStore;
   private Auth auth;
@@ -91,6 +93,7 @@ public final class ChatLoadBenchmark {
     this.seconds = Integer.parseInt(args.getOrDefault("seconds", "20"));
     this.warmup = Integer.parseInt(args.getOrDefault("warmup", "120"));
     this.bytes = Integer.parseInt(args.getOrDefault("bytes", "200"));
+    this.tickMs = Long.parseLong(args.getOrDefault("tick", "1"));
   }
 
   public static void main(String[] argv) {
@@ -240,7 +243,7 @@ public final class ChatLoadBenchmark {
     }
     List<LoadClient> all = Future.all(joining).await().list();
     LoadClient.Tally tally = new LoadClient.Tally();
-    Load load = rate > 0 ? Load.paced(vertx, all, rate) : Load.windowed(all, window);
+    Load load = rate > 0 ? Load.paced(vertx, all, rate, tickMs) : Load.windowed(all, window);
     all.forEach(c -> c.measureInto(tally, load::delivered));
     load.start();
     pause(warmup * 1000L);

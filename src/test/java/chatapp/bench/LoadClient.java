@@ -90,9 +90,9 @@ final class LoadClient {
     return inFlight.size();
   }
 
-  void send() {
+  /** Sends one message, whose latencies count from {@code now} (a {@link System#nanoTime()}). */
+  void send(long now) {
     String replyAddress = "b" + counter.incrementAndGet() + "-" + System.identityHashCode(this);
-    long now = System.nanoTime();
     inFlight.put(replyAddress, now);
     Tally t = tally;
     if (t != null) {
