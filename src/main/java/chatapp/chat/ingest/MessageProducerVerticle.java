@@ -6,11 +6,11 @@ import chatapp.chat.pipeline.KafkaSettings;
 import chatapp.metrics.PipelineMeters;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.Promise;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,13 +50,13 @@ public class MessageProducerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(MessageProducerVerticle.class);
 
-  /** (sender, clientMsgId) to the attempt that holds it; insertion order is age order. */
-  private final Map<String, Attempt> recent = new LinkedHashMap<>();
-  private final PipelineMeters meters = PipelineMeters.get();
   /** How long a send may be retried while Kafka's producer cannot take it without waiting. */
   private static final long SEND_WAIT_MS = 2_000;
   private static final long SEND_RETRY_MS = 10;
 
+  /** (sender, clientMsgId) to the attempt that holds it; insertion order is age order. */
+  private final Map<String, Attempt> recent = new LinkedHashMap<>();
+  private final PipelineMeters meters = PipelineMeters.get();
   /** Owns the producer's life (created shared, closed off the event loop). */
   private KafkaProducer<String, String> producer;
   /** The same producer, sent to directly: see {@link #send}. */
@@ -222,6 +222,9 @@ public class MessageProducerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Their retry timers go with this verticle: answer now rather than leave the senders to time out.
+    held.forEach(h -> h.done().tryFail("the chat service is stopping"));
+    held.clear();
     return consumer.unregister().eventually(() -> producer.close());
   }
 }
