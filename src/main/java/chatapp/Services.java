@@ -15,12 +15,14 @@ import chatapp.chat.store.Schema;
 import chatapp.chat.store.ScyllaWriterVerticle;
 import chatapp.notification.NotificationServerVerticle;
 import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** Deploys the services, in dependency order: each step starts once the one before it is up. */
 public final class Services {
@@ -59,14 +61,31 @@ public final class Services {
       .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))
       .compose(v -> deploy(vertx, new MessageProducerVerticle(), config))
       .compose(v -> deploy(vertx, new ClientSendVerticle(), config))
-      .compose(v -> deploy(vertx, new ChatHttpVerticle(), config))
+      .compose(v -> deploy(vertx, ChatHttpVerticle::new, config, httpInstances(config)))
       .compose(v -> deploy(vertx, new TcpBridgeVerticle(), config));
   }
 
-  private static Future<Void> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
+  private static Future<Void> deploy(Vertx vertx, Deployable verticle, JsonObject config) {
+    return deploy(vertx, () -> verticle, config, 1);
+  }
+
+  private static Future<Void> deploy(Vertx vertx, Supplier<Deployable> verticle, JsonObject config, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))
       .recover(e -> Future.failedFuture(new IllegalStateException(
-        verticle.getClass().getSimpleName() + " failed to start: " + e.getMessage(), e)))
+        verticle.get().getClass().getSimpleName() + " failed to start: " + e.getMessage(), e)))
       .mapEmpty();
+  }
+
+  /**
+   * An HTTP server serves each of its connections on the event loop of the verticle that opened
+   * it: with one instance, every socket of the node (their frames in, every room message out) is
+   * one thread's work, whatever the cores. Instances share the port; Vert.x hands new connections
+   * to them in turn. {@code http.instances} 0 means one per core. On the 2-core build machine the
+   * load benchmark could not tell one instance from several (README, "Metrics and load"); a node
+   * with many cores has no other way to spread its sockets.
+   */
+  static int httpInstances(JsonObject config) {
+    int configured = config.getJsonObject("http").getInteger("instances", 0);
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 }

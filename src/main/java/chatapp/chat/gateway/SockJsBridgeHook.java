@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SockJS bridge's rules, applied to every event of every socket. The upgrade was authenticated
@@ -31,11 +30,17 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SockJsBridgeHook implements Handler<BridgeEvent> {
 
   private static final Logger log = LoggerFactory.getLogger(SockJsBridgeHook.class);
+  private static final String OWNERS = "chat.gateway.sockjs-session-owners";
 
   private final Vertx vertx;
   private final SocketSessions<SockJSSocket, ClientSession> sessions;
-  /** SockJS session id to its user, for the HTTP fallbacks' later requests (see {@link SocketGateway}). */
-  private final Map<String, String> sessionOwners = new ConcurrentHashMap<>();
+  /**
+   * SockJS session id to its user, for the HTTP fallbacks' later requests (see {@link SocketGateway}).
+   * Shared by the HTTP verticle's instances: a fallback's next request is a new connection, which
+   * may land on another instance than the one that opened the session (Vert.x's SockJS sessions
+   * are shared the same way).
+   */
+  private final Map<String, String> sessionOwners;
   private final MembershipCache members;
   private final Recovery recovery;
   private final GatewayMetrics metrics;
@@ -45,6 +50,7 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
   SockJsBridgeHook(Vertx vertx, JsonObject gateway, MembershipCache members, Recovery recovery, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.sessions = new SocketSessions<>(vertx, gateway, members);
+    this.sessionOwners = vertx.sharedData().getLocalMap(OWNERS);
     this.members = members;
     this.recovery = recovery;
     this.metrics = metrics;
