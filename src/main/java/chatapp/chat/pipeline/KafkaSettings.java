@@ -7,6 +7,7 @@ import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ public final class KafkaSettings {
    * once with a {@code TimeoutException} instead of holding the event loop for up to 60 s.
    */
   public static Map<String, String> eventLoopProducer(JsonObject kafka) {
-    Map<String, String> settings = new java.util.HashMap<>(producer(kafka));
+    Map<String, String> settings = new HashMap<>(producer(kafka));
     settings.put("max.block.ms", "0");
     return settings;
   }
