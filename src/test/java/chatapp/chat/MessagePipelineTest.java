@@ -91,10 +91,7 @@ class MessagePipelineTest {
     String room = "room-" + UUID.randomUUID();
     String id = vertx.eventBus().<JsonObject>request(Addresses.SEND,
       new JsonObject().put("roomId", room).put("senderId", "bob").put("body", "keyed")).await().body().getString("messageId");
-    Map<String, String> props = new HashMap<>(KafkaSettings.consumer(config.getJsonObject("kafka")));
-    props.put("group.id", "inspect-" + UUID.randomUUID());
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, props);
-    consumer.subscribe(config.getJsonObject("kafka").getString("topic")).await();
+    KafkaConsumer<String, String> consumer = inspector();
     try {
       KafkaConsumerRecord<String, String> record = Eventually.find(vertx, Duration.ofSeconds(20),
         () -> consumer.poll(Duration.ofMillis(500)).map(rs -> {
@@ -156,10 +153,7 @@ class MessagePipelineTest {
     } finally {
       fresh.close().await();
     }
-    Map<String, String> props = new HashMap<>(KafkaSettings.consumer(config.getJsonObject("kafka")));
-    props.put("group.id", "inspect-" + UUID.randomUUID());
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, props);
-    consumer.subscribe(config.getJsonObject("kafka").getString("topic")).await();
+    KafkaConsumer<String, String> consumer = inspector();
     List<String> bodies = new ArrayList<>();
     try {
       Eventually.get(vertx, Duration.ofSeconds(20), () -> consumer.poll(Duration.ofMillis(500)).map(rs -> {
@@ -191,5 +185,14 @@ class MessagePipelineTest {
     } finally {
       lonely.close().await();
     }
+  }
+
+  /** A consumer of the chat topic in a group of its own, from the start: it reads what the test produced. */
+  private static KafkaConsumer<String, String> inspector() {
+    Map<String, String> props = new HashMap<>(KafkaSettings.consumer(config.getJsonObject("kafka")));
+    props.put("group.id", "inspect-" + UUID.randomUUID());
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, props);
+    consumer.subscribe(config.getJsonObject("kafka").getString("topic")).await();
+    return consumer;
   }
 }
