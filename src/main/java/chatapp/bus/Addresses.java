@@ -14,8 +14,9 @@ public final class Addresses {
   /** Request-reply, node-local: a {@link MessageBatch} consumed from Kafka, to store; replies once all of it is stored. */
   public static final String STORE = "chat.internal.store";
   /**
-   * Send: a room's offline members for one stored message, for the gRPC notifier:
-   * {roomId, messageId, senderId, preview, userIds: [...]}.
+   * Request-reply, node-local: a room's offline members for one stored message, for the gRPC
+   * notifier: {roomId, messageId, senderId, preview, userIds: [...]}. Replies {attempts} once the
+   * notification service has them, or fails when it refused them or the notifier's queue is full.
    */
   public static final String NOTIFY_OFFLINE = "chat.internal.notify.offline";
   /**
@@ -45,7 +46,8 @@ public final class Addresses {
   public static final String PRESENCE_LOCAL = "chat.internal.presence.local";
   /**
    * Request-reply, node-local: a stored {@link MessageBatch} whose messages are to be published to
-   * their rooms, in order, and their offline members handed to the notifier; replies once all are.
+   * their rooms, in order, and their offline members found; replies, once all are, with a JSON
+   * array of the {@link #NOTIFY_OFFLINE} hand-offs to make (one per message with offline members).
    */
   public static final String FANOUT = "chat.internal.fanout";
 

@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Step 4 to 7 of the flow for each stored message of a batch: the message is published once to the
  * room's feed (each socket registered for the room, on any node, gets it once); presence splits the
- * room's members into online and offline, and the offline members go to the notifier in one
- * request. Replies once all of the batch is done.
+ * room's members into online and offline. Replies, once all of the batch is published and split,
+ * with the hand-offs for the notifier ({@link Addresses#NOTIFY_OFFLINE}: room id, message id,
+ * sender, preview and the offline members), one per message that has offline members: the consumer
+ * hands them over and commits the batch's offsets only once the notifier has delivered them.
  */
 public class FanoutVerticle extends VerticleBase {
 
@@ -67,12 +69,20 @@ public class FanoutVerticle extends VerticleBase {
   private void fanout(Message<MessageBatch> msg) {
     MessageBatch batch = msg.body();
     publish(batch);
-    List<Future<Integer>> notified = new ArrayList<>(batch.messages().size());
+    List<Future<JsonObject>> handOffs = new ArrayList<>(batch.messages().size());
     for (ChatMessage m : batch.messages()) {
-      notified.add(notifyOffline(m));
+      handOffs.add(offline(m));
     }
-    Future.all(notified)
-      .onSuccess(v -> msg.reply(null))
+    Future.all(handOffs)
+      .onSuccess(v -> {
+        JsonArray out = new JsonArray();
+        for (Future<JsonObject> h : handOffs) {
+          if (h.result() != null) {
+            out.add(h.result());
+          }
+        }
+        msg.reply(out);
+      })
       .onFailure(e -> {
         // The consumer retries the batch: a room may get these messages twice (clients collapse copies by id).
         log.warn("fanout failed messages={} first room={} message={}: {}", batch.messages().size(), batch.messages().get(0).roomId(),
@@ -104,8 +114,8 @@ public class FanoutVerticle extends VerticleBase {
     }
   }
 
-  /** Hands the members of the room who are offline (but the sender) to the notifier; the count online. */
-  private Future<Integer> notifyOffline(ChatMessage m) {
+  /** The notifier's hand-off for the members of the room who are offline (but the sender), or null if none is. */
+  private Future<JsonObject> offline(ChatMessage m) {
     return members.members(m.roomId())
       .compose(roomMembers -> presence.online(roomMembers).map(online -> {
         List<String> offline = new ArrayList<>();
@@ -114,16 +124,13 @@ public class FanoutVerticle extends VerticleBase {
             offline.add(member);
           }
         }
-        if (!offline.isEmpty()) {
-          vertx.eventBus().send(Addresses.NOTIFY_OFFLINE, new JsonObject()
-            .put("roomId", m.roomId())
-            .put("messageId", m.messageId().toString())
-            .put("senderId", m.senderId())
-            .put("preview", preview(m.body()))
-            .put("userIds", new JsonArray(offline)));
-        }
         log.debug("fanout room={} message={} online={} offline={}", m.roomId(), m.messageId(), online.size(), offline.size());
-        return online.size();
+        return offline.isEmpty() ? null : new JsonObject()
+          .put("roomId", m.roomId())
+          .put("messageId", m.messageId().toString())
+          .put("senderId", m.senderId())
+          .put("preview", preview(m.body()))
+          .put("userIds", new JsonArray(offline));
       }));
   }
 

@@ -7,7 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
@@ -21,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,22 +39,33 @@ import java.util.Map;
  * batch is out wait and form the partition's next batch (the busier the partition, the bigger its
  * batches, the fewer the round trips). Partitions proceed side by side, and polling goes on while
  * batches are out (up to {@link #MAX_IN_FLIGHT} records): a record is not held up by another
- * partition's batch, nor by a commit. A partition's offset is committed only
- * once every record before it is stored and published: a crash replays what was in flight, and the
- * writer's upsert makes the replay harmless.
+ * partition's batch, nor by a commit. A partition's offset is committed only once every record
+ * before it is stored and published, and its offline members are handed to the notification service
+ * ({@link Addresses#NOTIFY_OFFLINE}, this node's notifier, which answers once the service has them):
+ * a crash replays what was in flight, and the writer's upserts and the service's coalescing make the
+ * replay harmless. The hand-offs do not hold the partition up: while the notification service is
+ * down, messages go on being stored and delivered, and only the commits wait.
  */
 public class ChatConsumerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ChatConsumerVerticle.class);
   private static final long MAX_BACKOFF_MS = 5_000;
+  /**
+   * A hand-off waits for the notification service for as long as it is down (the notifier retries
+   * until it answers); past a day, the offset is committed regardless: a crash after that loses
+   * the hand-off, which the notifier still holds in memory.
+   */
+  private static final DeliveryOptions HAND_OFF = new DeliveryOptions().setLocalOnly(true).setSendTimeout(86_400_000L);
   /** Records handed over but not yet stored and published; past it, polling waits. */
   private static final int MAX_IN_FLIGHT = 5_000;
 
   private final PipelineMeters meters = PipelineMeters.get();
   /** Records polled while their partition's batch is out; present while a batch is out. */
   private final Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> waiting = new HashMap<>();
-  /** Offsets ready to commit: everything before them is stored and published. */
+  /** Offsets ready to commit: everything before them is stored, published and handed to the notification service. */
   private Map<TopicPartition, OffsetAndMetadata> ready = new HashMap<>();
+  /** Per partition, the batches stored and published, in offset order, until their hand-offs are done. */
+  private final Map<TopicPartition, ArrayDeque<HandedOff>> handingOff = new HashMap<>();
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> deadLetters;
   private String deadLetterTopic;
@@ -133,8 +147,7 @@ public class ChatConsumerVerticle extends VerticleBase {
       }
       inFlight -= list.size();
       if (ar.succeeded()) {
-        ready.put(tp, next);
-        commit();
+        handOff(tp, next, ar.result());
       }
       List<KafkaConsumerRecord<String, String>> more = waiting.remove(tp);
       if (!more.isEmpty() && running) {
@@ -150,7 +163,7 @@ public class ChatConsumerVerticle extends VerticleBase {
    * that order, so the room's order holds without a round trip per message. A record that is not
    * a chat message is parked on the dead-letter topic and left out.
    */
-  private Future<Void> storeAndPublish(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
+  private Future<JsonArray> storeAndPublish(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
     List<ChatMessage> messages = new ArrayList<>(list.size());
     // The Kafka timestamps of the records that are messages (the parked ones are not stored).
     long[] sentAt = new long[list.size()];
@@ -165,7 +178,7 @@ public class ChatConsumerVerticle extends VerticleBase {
       }
     }
     if (messages.isEmpty()) {
-      return Future.all(parked).mapEmpty();
+      return Future.all(parked).map(v -> new JsonArray());
     }
     String what = "topic=" + tp.getTopic() + " partition=" + tp.getPartition() + " offsets " + list.get(0).offset() + " to "
       + list.get(list.size() - 1).offset();
@@ -179,7 +192,41 @@ public class ChatConsumerVerticle extends VerticleBase {
         // When it was stored: the fan-out measures from here to the room's sockets.
         return withRetry(what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
       })
-      .compose(v -> Future.all(parked).mapEmpty());
+      .compose(handOffs -> Future.all(parked).map(v -> (JsonArray) handOffs));
+  }
+
+  /** A batch's next offset, and whether its hand-offs to the notification service are done. */
+  private static final class HandedOff {
+    final OffsetAndMetadata next;
+    boolean done;
+
+    HandedOff(OffsetAndMetadata next) {
+      this.next = next;
+    }
+  }
+
+  /**
+   * Hands a stored and published batch's offline members to this node's notifier, which answers
+   * once the notification service has them (it retries for as long as the service is down); the
+   * batch's offset becomes ready to commit when its hand-offs, and those of the batches before it,
+   * are done. A hand-off the notifier gives up on (refused by the service, or its queue full) is
+   * done too: it logged and counted it, and a replay would not change it.
+   */
+  private void handOff(TopicPartition tp, OffsetAndMetadata next, JsonArray handOffs) {
+    HandedOff batch = new HandedOff(next);
+    handingOff.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(batch);
+    List<Future<?>> sent = new ArrayList<>(handOffs.size());
+    for (int i = 0; i < handOffs.size(); i++) {
+      sent.add(vertx.eventBus().request(Addresses.NOTIFY_OFFLINE, handOffs.getJsonObject(i), HAND_OFF));
+    }
+    Future.join(sent).onComplete(ar -> {
+      batch.done = true;
+      ArrayDeque<HandedOff> batches = handingOff.get(tp);
+      while (!batches.isEmpty() && batches.peek().done) {
+        ready.put(tp, batches.poll().next);
+      }
+      commit();
+    });
   }
 
   /**
@@ -216,9 +263,9 @@ public class ChatConsumerVerticle extends VerticleBase {
   }
 
   /** A request retried with capped backoff until it succeeds (or this verticle stops): nothing storable is skipped. */
-  private Future<Void> withRetry(String what, String address, MessageBatch batch, int attempt) {
-    return vertx.eventBus().<Void>request(address, batch, new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true))
-      .<Void>mapEmpty()
+  private Future<Object> withRetry(String what, String address, MessageBatch batch, int attempt) {
+    return vertx.eventBus().request(address, batch, new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true))
+      .map(Message::body)
       .recover(e -> {
         if (!running) {
           return Future.failedFuture(e);
@@ -227,7 +274,7 @@ public class ChatConsumerVerticle extends VerticleBase {
         long delay = backoff / 2 + (long) (Math.random() * backoff / 2);
         log.warn("{} failed {} ({} messages) attempt={}, retrying in {} ms: {}", address, what, batch.messages().size(), attempt + 1,
           delay, e.getMessage());
-        Promise<Void> retried = Promise.promise();
+        Promise<Object> retried = Promise.promise();
         vertx.setTimer(delay, t -> withRetry(what, address, batch, attempt + 1).onComplete(retried));
         return retried.future();
       });
