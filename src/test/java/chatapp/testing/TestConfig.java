@@ -2,7 +2,9 @@ package chatapp.testing;
 
 import chatapp.config.AppConfig;
 import chatapp.devstack.DevStack;
+import chatapp.grpc.GrpcAddresses;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,6 +58,23 @@ public final class TestConfig {
 
   public static JsonObject create() {
     return create(Map.of());
+  }
+
+  /**
+   * A config for tests that take the notification service down and bring it back: the chat node's
+   * notifier gives a call up after 1 s and retries within half a second, where the shipped
+   * settings wait 2 s and back off to 5 s.
+   */
+  public static JsonObject quickNotifierRetries() {
+    return create(Map.of(
+      "NOTIFICATION_SERVICE_DEADLINE_MS", "1000",
+      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
+      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "500"));
+  }
+
+  /** Where the chat node calls the notification service (the one this config's gRPC port serves). */
+  public static SocketAddress notificationService(JsonObject config) {
+    return GrpcAddresses.parse(config.getJsonObject("notificationService").getString("address"));
   }
 
   public static int freePort() {

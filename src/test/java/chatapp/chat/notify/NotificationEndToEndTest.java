@@ -5,7 +5,6 @@ import chatapp.bus.Addresses;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
-import chatapp.grpc.GrpcAddresses;
 import chatapp.grpc.UnaryCall;
 import chatapp.proto.notification.ListNotificationsRequest;
 import chatapp.proto.notification.Notification;
@@ -51,12 +50,7 @@ class NotificationEndToEndTest {
   @Test
   @DisplayName("messages acknowledged while the notification service is down reach the offline member once it is back")
   void chatGoesOnWhileTheServiceIsDown() {
-    int port = TestConfig.freePort();
-    JsonObject config = TestConfig.create(Map.of(
-      "GRPC_PORT", String.valueOf(port),
-      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + port,
-      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "500"));
+    JsonObject config = TestConfig.quickNotifierRetries();
     service = Vertx.vertx();
     Services.deploy(service, config, Set.of(Services.NOTIFICATION)).await();
     Services.deploy(chat, config, Set.of(Services.CHAT)).await();
@@ -68,7 +62,7 @@ class NotificationEndToEndTest {
     rooms.create(new Room(room, "e2e", alice, Instant.now())).await();
     rooms.join(room, bob).await();
     GrpcClient grpc = GrpcClient.client(chat);
-    SocketAddress address = GrpcAddresses.parse("127.0.0.1:" + port);
+    SocketAddress address = TestConfig.notificationService(config);
 
     send(room, alice, "first");
     Notification first = Eventually.find(chat, Duration.ofSeconds(30), () -> list(grpc, address, bob)

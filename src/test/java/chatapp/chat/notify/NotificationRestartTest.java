@@ -2,7 +2,6 @@ package chatapp.chat.notify;
 
 import chatapp.Services;
 import chatapp.bus.Addresses;
-import chatapp.grpc.GrpcAddresses;
 import chatapp.grpc.UnaryCall;
 import chatapp.proto.notification.ListNotificationsRequest;
 import chatapp.proto.notification.Notification;
@@ -54,13 +53,7 @@ class NotificationRestartTest {
   @Test
   @DisplayName("notifications of messages stored while the notification service restarts all arrive once it is back")
   void restartLosesNothing() {
-    int port = TestConfig.freePort();
-    JsonObject config = TestConfig.create(Map.of(
-      "GRPC_PORT", String.valueOf(port),
-      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + port,
-      "NOTIFICATION_SERVICE_DEADLINE_MS", "1000",
-      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "500"));
+    JsonObject config = TestConfig.quickNotifierRetries();
     service = Vertx.vertx();
     Services.deploy(service, config, Set.of(Services.NOTIFICATION)).await();
     chat.deployVerticle(new GrpcNotifierVerticle(), new DeploymentOptions().setConfig(config)).await();
@@ -86,7 +79,7 @@ class NotificationRestartTest {
     assertFalse(during.stream().anyMatch(f -> f.result().getInteger("attempts") < 1));
 
     GrpcClient client = GrpcClient.client(chat);
-    List<Notification> list = UnaryCall.call(chat, client, GrpcAddresses.parse("127.0.0.1:" + port),
+    List<Notification> list = UnaryCall.call(chat, client, TestConfig.notificationService(config),
       NotificationServiceGrpcClient.ListNotifications, ListNotificationsRequest.newBuilder().setUserId(user).build(),
       5000, Map.of()).await().getNotificationsList();
     assertEquals(1, list.size());

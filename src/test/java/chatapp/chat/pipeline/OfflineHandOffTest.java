@@ -5,7 +5,6 @@ import chatapp.bus.Addresses;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
-import chatapp.grpc.GrpcAddresses;
 import chatapp.grpc.UnaryCall;
 import chatapp.proto.notification.ListNotificationsRequest;
 import chatapp.proto.notification.Notification;
@@ -56,13 +55,7 @@ class OfflineHandOffTest {
   @Test
   @DisplayName("notifications handed over while the notification service is down arrive after the chat node restarts")
   void handOffSurvivesRestart() {
-    int port = TestConfig.freePort();
-    JsonObject config = TestConfig.create(Map.of(
-      "GRPC_PORT", String.valueOf(port),
-      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + port,
-      "NOTIFICATION_SERVICE_DEADLINE_MS", "1000",
-      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "500"));
+    JsonObject config = TestConfig.quickNotifierRetries();
     // The chat node alone: the notification service is down.
     chat = Vertx.vertx();
     Services.deploy(chat, config, Set.of(Services.CHAT)).await();
@@ -90,7 +83,7 @@ class OfflineHandOffTest {
 
     GrpcClient grpc = GrpcClient.client(chat);
     List<Notification> bobs = Eventually.get(chat, Duration.ofSeconds(30), () -> UnaryCall.call(chat, grpc,
-      GrpcAddresses.parse("127.0.0.1:" + port), NotificationServiceGrpcClient.ListNotifications,
+      TestConfig.notificationService(config), NotificationServiceGrpcClient.ListNotifications,
       ListNotificationsRequest.newBuilder().setUserId(bob).build(), 5000, Map.of()).map(r -> r.getNotificationsList()),
       l -> l.size() == 1 && l.get(0).getCount() == 2);
     assertEquals(roomId, bobs.get(0).getRoomId());
