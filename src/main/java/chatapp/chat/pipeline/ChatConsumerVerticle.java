@@ -23,12 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Consumes the chat topic; a partition's records go to the writer ({@link Addresses#STORE}), then to
@@ -64,8 +64,13 @@ public class ChatConsumerVerticle extends VerticleBase {
   private final Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> waiting = new HashMap<>();
   /** Offsets ready to commit: everything before them is stored, published and handed to the notification service. */
   private Map<TopicPartition, OffsetAndMetadata> ready = new HashMap<>();
-  /** Per partition, the batches stored and published, in offset order, until their hand-offs are done. */
-  private final Map<TopicPartition, ArrayDeque<HandedOff>> handingOff = new HashMap<>();
+  /**
+   * Per partition, by next offset, the batches stored and published whose offsets are not ready yet:
+   * those whose hand-offs are not done, and the last of each run of done ones. So while the
+   * notification service is down it holds about two entries per call the notifier has queued, a
+   * bounded number (the notifier refuses calls past its queue), however long the outage.
+   */
+  private final Map<TopicPartition, TreeMap<Long, HandedOff>> handingOff = new HashMap<>();
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> deadLetters;
   private String deadLetterTopic;
@@ -214,19 +219,31 @@ public class ChatConsumerVerticle extends VerticleBase {
    */
   private void handOff(TopicPartition tp, OffsetAndMetadata next, JsonArray handOffs) {
     HandedOff batch = new HandedOff(next);
-    handingOff.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(batch);
+    handingOff.computeIfAbsent(tp, k -> new TreeMap<>()).put(next.getOffset(), batch);
     List<Future<?>> sent = new ArrayList<>(handOffs.size());
     for (int i = 0; i < handOffs.size(); i++) {
       sent.add(vertx.eventBus().request(Addresses.NOTIFY_OFFLINE, handOffs.getJsonObject(i), HAND_OFF));
     }
-    Future.join(sent).onComplete(ar -> {
-      batch.done = true;
-      ArrayDeque<HandedOff> batches = handingOff.get(tp);
-      while (!batches.isEmpty() && batches.peek().done) {
-        ready.put(tp, batches.poll().next);
-      }
-      commit();
-    });
+    Future.join(sent).onComplete(ar -> handedOff(tp, batch));
+  }
+
+  private void handedOff(TopicPartition tp, HandedOff batch) {
+    batch.done = true;
+    TreeMap<Long, HandedOff> batches = handingOff.get(tp);
+    long key = batch.next.getOffset();
+    // A run of done batches needs only its last entry: once the batches before the run are done, so is all of it.
+    Map.Entry<Long, HandedOff> before = batches.lowerEntry(key);
+    if (before != null && before.getValue().done) {
+      batches.remove(before.getKey());
+    }
+    Map.Entry<Long, HandedOff> after = batches.higherEntry(key);
+    if (after != null && after.getValue().done) {
+      batches.remove(key, batch);
+    }
+    while (!batches.isEmpty() && batches.firstEntry().getValue().done) {
+      ready.put(tp, batches.pollFirstEntry().getValue().next);
+    }
+    commit();
   }
 
   /**
