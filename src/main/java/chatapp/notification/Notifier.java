@@ -91,8 +91,8 @@ final class Notifier {
   }
 
   /**
-   * What is delivered to a user, one at a time: his rows of some rooms, read side by side (rows of
-   * different rooms do not overtake one another), or the answer to a connect (all his rows).
+   * What is delivered to a user, one at a time: his rows of some rooms, each read once, side by
+   * side (different rooms' rows cannot contradict one another), or the answer to a connect (all his rows).
    */
   private sealed interface Delivery permits Rooms, Answer {
   }
