@@ -218,8 +218,15 @@ public class ChatConsumerVerticle extends VerticleBase {
    * done too: it logged and counted it, and a replay would not change it.
    */
   private void handOff(TopicPartition tp, OffsetAndMetadata next, JsonArray handOffs) {
+    TreeMap<Long, HandedOff> batches = handingOff.computeIfAbsent(tp, k -> new TreeMap<>());
+    if (handOffs.isEmpty() && batches.isEmpty()) {
+      // Everyone online and nothing waiting before it (the usual case): ready at once.
+      ready.put(tp, next);
+      commit();
+      return;
+    }
     HandedOff batch = new HandedOff(next);
-    handingOff.computeIfAbsent(tp, k -> new TreeMap<>()).put(next.getOffset(), batch);
+    batches.put(next.getOffset(), batch);
     List<Future<?>> sent = new ArrayList<>(handOffs.size());
     for (int i = 0; i < handOffs.size(); i++) {
       sent.add(vertx.eventBus().request(Addresses.NOTIFY_OFFLINE, handOffs.getJsonObject(i), HAND_OFF));
