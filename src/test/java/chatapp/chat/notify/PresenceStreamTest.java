@@ -114,27 +114,29 @@ class PresenceStreamTest {
       .setUserId(user).setRoomId(room).setMessage("for " + user).build(), 5000, Map.of()).map(r -> r.getStatus());
   }
 
+  /** The items for {@code room} of the updates on the user's sockets, in the order they came. */
+  private List<JsonObject> items(String user, String room) {
+    return sockets.getOrDefault(user, List.of()).stream()
+      .flatMap(u -> u.getJsonArray("items").stream().map(JsonObject.class::cast))
+      .filter(item -> room.equals(item.getString("roomId"))).toList();
+  }
+
   /** The first update on the user's sockets that has an item for {@code room}. */
   private JsonObject itemOn(String user, String room) {
-    return Eventually.find(chat, Duration.ofSeconds(20), () -> Future.succeededFuture(
-      sockets.getOrDefault(user, List.of()).stream()
-        .flatMap(u -> u.getJsonArray("items").stream().map(JsonObject.class::cast))
-        .filter(item -> room.equals(item.getString("roomId"))).findFirst().orElse(null)));
+    return Eventually.find(chat, Duration.ofSeconds(20),
+      () -> Future.succeededFuture(items(user, room).stream().findFirst().orElse(null)));
   }
 
   /** The counts of the user's updates for {@code room}, in the order his sockets got them. */
   private List<Integer> counts(String user, String room) {
-    return sockets.getOrDefault(user, List.of()).stream()
-      .flatMap(u -> u.getJsonArray("items").stream().map(JsonObject.class::cast))
-      .filter(item -> room.equals(item.getString("roomId"))).map(item -> item.getInteger("count")).toList();
+    return items(user, room).stream().map(item -> item.getInteger("count")).toList();
   }
 
   /** Waits for an update of the room with {@code count}, then returns the last one the user got. */
   private JsonObject lastOn(String user, String room, int count) {
     Eventually.get(chat, Duration.ofSeconds(20), () -> Future.succeededFuture(counts(user, room).contains(count)), b -> b);
-    return sockets.get(user).stream()
-      .flatMap(u -> u.getJsonArray("items").stream().map(JsonObject.class::cast))
-      .filter(item -> room.equals(item.getString("roomId"))).reduce((a, b) -> b).orElseThrow();
+    List<JsonObject> items = items(user, room);
+    return items.get(items.size() - 1);
   }
 
   @Test
