@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
@@ -18,8 +19,10 @@ import java.util.List;
  * Who is calling: every API call and every socket carries a JWT whose {@code sub} is the user id.
  * Built once from the {@code auth} configuration slice and shared by the HTTP API and the bridges.
  *
- * <p>Two modes. With {@code publicKeyPem} set, tokens of an external issuer are verified with that
- * key ({@code algorithm}, e.g. RS256) and this service signs nothing. Otherwise tokens are HS256,
+ * <p>Three modes. With {@code jwksUrl} set, tokens of an identity provider are verified with the keys
+ * it publishes there, followed as it rotates them ({@link JwksAuth}). With {@code publicKeyPem}
+ * set, tokens of an external issuer are verified with that one key ({@code algorithm}, e.g.
+ * RS256). In both this service signs nothing. Otherwise tokens are HS256,
  * signed with {@code hmacSecret}; an empty secret gets a random one per process (tokens then die
  * with the process), which is the embedded default's only use.
  */
@@ -43,6 +46,15 @@ public final class Auth {
     JWTOptions jwt = new JWTOptions().setIssuer(auth.getString("issuer")).setAudience(List.of(auth.getString("audience")));
     JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(jwt);
     String pem = auth.getString("publicKeyPem", "");
+    String jwks = auth.getString("jwksUrl", "");
+    if (!jwks.isBlank()) {
+      if (!pem.isBlank()) {
+        throw new IllegalArgumentException("auth: set jwksUrl or publicKeyPem, not both");
+      }
+      return new Auth(new JwksAuth(vertx, jwks, jwt, auth.getString("algorithm", "RS256"),
+        Duration.ofSeconds(auth.getInteger("jwksMaxAgeSeconds", 600)),
+        Duration.ofSeconds(auth.getInteger("jwksRetrySeconds", 10))), auth, false);
+    }
     if (!pem.isBlank()) {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(auth.getString("algorithm", "RS256")).setBuffer(pem));
       return new Auth(JWTAuth.create(vertx, options), auth, false);
