@@ -25,7 +25,14 @@ public final class KafkaSettings {
       "value.serializer", "org.apache.kafka.common.serialization.StringSerializer",
       "acks", "all",
       "enable.idempotence", "true",
-      "linger.ms", "1");
+      // How long a record waits for others to share its request. Every request costs the broker,
+      // and each produce wakes the consumer's fetch, whose records become a CQL batch: fewer, fuller
+      // requests make fewer, fuller batches all the way down. With 3 ms instead of 1, at 8,000
+      // msg/s over 120 s, the broker used 15-18% of a core instead of 27%, Cassandra 23-28%
+      // instead of 30-32%, the services 100-116% instead of 118-124%, and on two shared cores
+      // that gain outweighs the wait: send-to-delivered p50 was lower in each of four paired runs
+      // (7.1-8.3 ms against 8.3-12.1) and p99 too (20.9-27.1 against 23.0-35.9).
+      "linger.ms", "3");
   }
 
   /**
