@@ -27,12 +27,13 @@ public final class KafkaSettings {
       "enable.idempotence", "true",
       // How long a record waits for others to share its request. Every request costs the broker,
       // and each produce wakes the consumer's fetch, whose records become a CQL batch: fewer, fuller
-      // requests make fewer, fuller batches all the way down. With 3 ms instead of 1, at 8,000
-      // msg/s over 120 s, the broker used 15-18% of a core instead of 27%, Cassandra 23-28%
-      // instead of 30-32%, the services 100-116% instead of 118-124%, and on two shared cores
-      // that gain outweighs the wait: send-to-delivered p50 was lower in each of four paired runs
-      // (7.1-8.3 ms against 8.3-12.1) and p99 too (20.9-27.1 against 23.0-35.9).
-      "linger.ms", "3");
+      // requests make fewer, fuller batches all the way down. On two shared cores that gain
+      // outweighs the wait. At 8,000 msg/s over 120 s, 3 ms instead of 1 took the broker from 27%
+      // of a core to 15-18%, Cassandra from 30-32% to 23-28%, the services from 118-124% to
+      // 100-116%, and send-to-delivered p50 and p99 were lower in each of four paired runs (p99
+      // 20.9-27.1 ms against 23.0-35.9). At 9,200 msg/s, 5 ms instead of 3 saved another tenth of a
+      // core and gave p99 28.4 and 29.9 ms against 31.8 and 34.3 in two pairs, p50 0.3-0.6 ms more.
+      "linger.ms", "5");
   }
 
   /**
