@@ -2,6 +2,7 @@ package chatapp.auth;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.User;
@@ -51,9 +52,13 @@ public final class Auth {
       if (!pem.isBlank()) {
         throw new IllegalArgumentException("auth: set jwksUrl or publicKeyPem, not both");
       }
-      return new Auth(new JwksAuth(vertx, jwks, jwt, auth.getString("algorithm", "RS256"),
-        Duration.ofSeconds(auth.getInteger("jwksMaxAgeSeconds", 600)),
-        Duration.ofSeconds(auth.getInteger("jwksRetrySeconds", 10))), auth, false);
+      // One key set per node: every HTTP instance and bridge builds its own Auth, and each fetching
+      // and rate-limiting on its own would call the provider that many times over.
+      LocalMap<String, JwksAuth> keySets = vertx.sharedData().getLocalMap(JwksAuth.class.getName());
+      JwksAuth keySet = keySets.computeIfAbsent(auth.encode(), k -> new JwksAuth(vertx, jwks, jwt,
+        auth.getString("algorithm", "RS256"), Duration.ofSeconds(auth.getInteger("jwksMaxAgeSeconds", 600)),
+        Duration.ofSeconds(auth.getInteger("jwksRetrySeconds", 10))));
+      return new Auth(keySet, auth, false);
     }
     if (!pem.isBlank()) {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(auth.getString("algorithm", "RS256")).setBuffer(pem));

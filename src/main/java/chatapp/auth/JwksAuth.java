@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.Credentials;
@@ -30,9 +31,10 @@ import java.util.Set;
  * token whose {@code kid} is not among the keys held means they are out of date: the set is fetched
  * again, at most once per {@code minInterval} (a client sending made-up kids must not make this
  * node hammer the provider), and also when the keys are older than {@code maxAge}. A failed fetch
- * keeps the keys held; with none held yet, tokens are refused until a fetch succeeds.
+ * keeps the keys held; with none held yet, tokens are refused until a fetch succeeds. Shared by
+ * every verticle of a node (a node-wide local map), so it is safe from any event loop.
  */
-final class JwksAuth implements JWTAuth {
+final class JwksAuth implements JWTAuth, Shareable {
 
   private static final Logger log = LoggerFactory.getLogger(JwksAuth.class);
 

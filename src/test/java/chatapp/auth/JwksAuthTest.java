@@ -203,6 +203,7 @@ class JwksAuthTest {
       HttpResponse<Buffer> created = web.post(port, "127.0.0.1", "/api/rooms")
         .bearerTokenAuthentication(k1.sign("alice", "chat")).sendJsonObject(new JsonObject().put("name", "idp")).await();
       assertEquals(201, created.statusCode(), created.bodyAsString());
+      assertEquals(1, fetches.get(), "the node's API and bridges share one fetch of the key set");
       HttpResponse<Buffer> refused = web.get(port, "127.0.0.1", "/api/rooms")
         .bearerTokenAuthentication(unpublished.sign("alice", "chat")).send().await();
       assertEquals(401, refused.statusCode(), refused.bodyAsString());
