@@ -137,6 +137,11 @@ public final class DevStack implements AutoCloseable {
     return CassandraEngine.DATACENTER;
   }
 
+  /** Cassandra's log, in wall-clock time: its flushes and compactions, to set beside a benchmark's seconds. */
+  public Path cassandraLog() {
+    return cassandra.process.logFile;
+  }
+
   /** The engine JVMs, Kafka first; empty once closed. */
   public List<ProcessHandle> processes() {
     return Stream.of(kafka.process.handle(), cassandra.process.handle())

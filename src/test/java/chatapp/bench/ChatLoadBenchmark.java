@@ -312,9 +312,27 @@ public final class ChatLoadBenchmark {
       // In wall-clock time, to set beside the engines' logs (flushes, compactions) and GC logs.
       System.out.printf("  each second from %s: %s%n", windowStart,
         p99BySecond.stream().map(p -> String.format("%.0f", p)).collect(Collectors.joining(" ")));
+      List<Compactions.Interval> compactions = Compactions.of(SharedStack.get().cassandraLog(), "messages_by_room");
+      List<Double> during = new ArrayList<>();
+      List<Double> others = new ArrayList<>();
+      for (int i = 0; i < p99BySecond.size(); i++) {
+        (Compactions.covers(compactions, windowStart.plusSeconds(i), 1) ? during : others).add(p99BySecond.get(i));
+      }
+      System.out.printf("  the seconds within 1 s of a compaction of messages_by_room (Cassandra's log): %s; the others: %s%n",
+        secondsSummary(during), secondsSummary(others));
     }
     Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();
     return storedRate;
+  }
+
+  /** How many seconds, the median of their p99s, and how many met 30 ms. */
+  private static String secondsSummary(List<Double> p99s) {
+    if (p99s.isEmpty()) {
+      return "none";
+    }
+    List<Double> sorted = p99s.stream().sorted().toList();
+    return String.format("%d, median %.1f ms, %d at most 30 ms", sorted.size(), sorted.get(sorted.size() / 2),
+      sorted.stream().filter(p -> p <= 30).count());
   }
 
   private long countStored(List<String> roomIds) {
