@@ -16,14 +16,15 @@ import java.util.regex.Pattern;
  * The embedded Cassandra node's compactions of one table, read from its log, so that a window's
  * seconds can be split into those a compaction covered and the others. On this machine the
  * compactions of {@code messages_by_room} are where the bad seconds gather: they make garbage, and
- * the node's collector then pauses two to three times as often, each pause holding every write.
+ * the node's collector then pauses two to three and a half times as often, each pause holding every
+ * write. The log has times of day only: a window that spans midnight is split wrongly.
  */
 final class Compactions {
   // 21:14:06.899 INFO  [CompactionExecutor:1] CompactionTask - Compacting (fa399030-...) [/.../messages_by_room-94f3.../nb-75-big-Data.db:level=0, ...]
   // 21:14:09.630 INFO  [CompactionExecutor:1] CompactionTask - Compacted (fa399030-...) 4 sstables to [...]
   private static final Pattern LINE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* (Compacting|Compacted) \\(([0-9a-f-]+)\\)(.*)$");
 
-  /** From the first second a compaction ran to the last; {@code end} is null while it runs. */
+  /** When a compaction started and ended; {@code end} is null while it runs. */
   record Interval(LocalTime start, LocalTime end) {
   }
 
