@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -45,6 +46,13 @@ import java.util.TreeMap;
  * a crash replays what was in flight, and the writer's upserts and the service's coalescing make the
  * replay harmless. The hand-offs do not hold the partition up: while the notification service is
  * down, messages go on being stored and delivered, and only the commits wait.
+ *
+ * <p>A partition that moves to another node (one joined, or this one's session lapsed) is let go at
+ * once: its waiting records are dropped, and a batch of it still out completes for nothing, neither
+ * committing its offset (that would move the group's offset back behind what the new owner has
+ * stored and committed) nor starting the next batch (the new owner stores those). Its offsets ready
+ * but not yet committed are dropped too: the new owner starts from the last committed offset and
+ * replays them, harmlessly.
  */
 public class ChatConsumerVerticle extends VerticleBase {
 
@@ -60,17 +68,10 @@ public class ChatConsumerVerticle extends VerticleBase {
   private static final int MAX_IN_FLIGHT = 5_000;
 
   private final PipelineMeters meters = PipelineMeters.get();
-  /** Records polled while their partition's batch is out; present while a batch is out. */
-  private final Map<TopicPartition, List<KafkaConsumerRecord<String, String>>> waiting = new HashMap<>();
+  /** The partitions this node owns, each with its work in progress. */
+  private final Map<TopicPartition, Owned> owned = new HashMap<>();
   /** Offsets ready to commit: everything before them is stored, published and handed to the notification service. */
   private Map<TopicPartition, OffsetAndMetadata> ready = new HashMap<>();
-  /**
-   * Per partition, by next offset, the batches stored and published whose offsets are not ready yet:
-   * those whose hand-offs are not done, and the last of each run of done ones. So while the
-   * notification service is down it holds about two entries per call the notifier has queued, a
-   * bounded number (the notifier refuses calls past its queue), however long the outage.
-   */
-  private final Map<TopicPartition, TreeMap<Long, HandedOff>> handingOff = new HashMap<>();
   private KafkaConsumer<String, String> consumer;
   private KafkaProducer<String, String> deadLetters;
   private String deadLetterTopic;
@@ -93,6 +94,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     commitIntervalNanos = kafka.getLong("commitIntervalMs", 100L) * 1_000_000;
     lastCommitNanos = System.nanoTime() - commitIntervalNanos; // nanoTime has no fixed origin: not 0
     running = true;
+    consumer.partitionsRevokedHandler(this::revoked);
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
 
@@ -125,13 +127,49 @@ public class ChatConsumerVerticle extends VerticleBase {
     }
     byPartition.forEach((tp, list) -> {
       inFlight += list.size();
-      List<KafkaConsumerRecord<String, String>> queue = waiting.get(tp);
-      if (queue != null) {
-        queue.addAll(list);
+      Owned partition = owned.computeIfAbsent(tp, Owned::new);
+      if (partition.waiting != null) {
+        partition.waiting.addAll(list);
       } else {
-        batch(tp, list);
+        batch(partition, list);
       }
     });
+  }
+
+  /** One partition this node owns: what waits for its batch out, and what is handed off. */
+  private static final class Owned {
+    final TopicPartition tp;
+    /** Records polled while the partition's batch is out; null while none is. */
+    List<KafkaConsumerRecord<String, String>> waiting;
+    /**
+     * By next offset, the batches stored and published whose offsets are not ready yet: those
+     * whose hand-offs are not done, and the last of each run of done ones. So while the
+     * notification service is down it holds about two entries per call the notifier has queued, a
+     * bounded number (the notifier refuses calls past its queue), however long the outage.
+     */
+    final TreeMap<Long, HandedOff> handingOff = new TreeMap<>();
+    /** Given to another node: what is still out for it completes for nothing. */
+    boolean revoked;
+
+    Owned(TopicPartition tp) {
+      this.tp = tp;
+    }
+  }
+
+  /** Lets go of partitions given to another node (or lost with this node's session); see the class comment. */
+  private void revoked(Set<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      ready.remove(tp);
+      Owned partition = owned.remove(tp);
+      if (partition != null) {
+        partition.revoked = true;
+        if (partition.waiting != null) {
+          inFlight -= partition.waiting.size();
+          partition.waiting = null;
+        }
+      }
+    }
+    pollLoop();
   }
 
   /**
@@ -140,23 +178,34 @@ public class ChatConsumerVerticle extends VerticleBase {
    * not even be parked) is tried again, whole, until it passes: the partition waits rather than
    * skip it, and the replay is harmless (upserts; clients collapse copies).
    */
-  private void batch(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
-    waiting.putIfAbsent(tp, new ArrayList<>());
+  private void batch(Owned partition, List<KafkaConsumerRecord<String, String>> list) {
+    if (partition.revoked) { // a retry of a partition that moved meanwhile
+      inFlight -= list.size();
+      pollLoop();
+      return;
+    }
+    if (partition.waiting == null) {
+      partition.waiting = new ArrayList<>();
+    }
+    TopicPartition tp = partition.tp;
     OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
     storeAndPublish(tp, list).onComplete(ar -> {
-      if (ar.failed() && running) {
+      if (ar.failed() && running && !partition.revoked) {
         log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
           list.get(0).offset(), next.getOffset() - 1, MAX_BACKOFF_MS, ar.cause().toString());
-        vertx.setTimer(MAX_BACKOFF_MS, t -> batch(tp, list));
+        vertx.setTimer(MAX_BACKOFF_MS, t -> batch(partition, list));
         return;
       }
       inFlight -= list.size();
-      if (ar.succeeded()) {
-        handOff(tp, next, ar.result());
-      }
-      List<KafkaConsumerRecord<String, String>> more = waiting.remove(tp);
-      if (!more.isEmpty() && running) {
-        batch(tp, more);
+      if (!partition.revoked) {
+        if (ar.succeeded()) {
+          handOff(partition, next, ar.result());
+        }
+        List<KafkaConsumerRecord<String, String>> more = partition.waiting;
+        partition.waiting = null;
+        if (!more.isEmpty() && running) {
+          batch(partition, more);
+        }
       }
       pollLoop();
     });
@@ -217,11 +266,11 @@ public class ChatConsumerVerticle extends VerticleBase {
    * are done. A hand-off the notifier gives up on (refused by the service, or its queue full) is
    * done too: it logged and counted it, and a replay would not change it.
    */
-  private void handOff(TopicPartition tp, OffsetAndMetadata next, JsonArray handOffs) {
-    TreeMap<Long, HandedOff> batches = handingOff.computeIfAbsent(tp, k -> new TreeMap<>());
+  private void handOff(Owned partition, OffsetAndMetadata next, JsonArray handOffs) {
+    TreeMap<Long, HandedOff> batches = partition.handingOff;
     if (handOffs.isEmpty() && batches.isEmpty()) {
       // Everyone online and nothing waiting before it (the usual case): ready at once.
-      ready.put(tp, next);
+      ready.put(partition.tp, next);
       commit();
       return;
     }
@@ -231,12 +280,15 @@ public class ChatConsumerVerticle extends VerticleBase {
     for (int i = 0; i < handOffs.size(); i++) {
       sent.add(vertx.eventBus().request(Addresses.NOTIFY_OFFLINE, handOffs.getJsonObject(i), HAND_OFF));
     }
-    Future.join(sent).onComplete(ar -> handedOff(tp, batch));
+    Future.join(sent).onComplete(ar -> handedOff(partition, batch));
   }
 
-  private void handedOff(TopicPartition tp, HandedOff batch) {
+  private void handedOff(Owned partition, HandedOff batch) {
+    if (partition.revoked) {
+      return;
+    }
     batch.done = true;
-    TreeMap<Long, HandedOff> batches = handingOff.get(tp);
+    TreeMap<Long, HandedOff> batches = partition.handingOff;
     long key = batch.next.getOffset();
     // A run of done batches needs only its last entry: once the batches before the run are done, so is all of it.
     Map.Entry<Long, HandedOff> before = batches.lowerEntry(key);
@@ -248,7 +300,7 @@ public class ChatConsumerVerticle extends VerticleBase {
       batches.remove(key, batch);
     }
     while (!batches.isEmpty() && batches.firstEntry().getValue().done) {
-      ready.put(tp, batches.pollFirstEntry().getValue().next);
+      ready.put(partition.tp, batches.pollFirstEntry().getValue().next);
     }
     commit();
   }
