@@ -17,8 +17,9 @@
     current: null,          // roomId shown
     messages: new Map(),    // roomId -> [message], oldest first
     seen: new Map(),        // roomId -> Set(messageId): live, recovered and history copies collapse
-    lastId: new Map(),      // roomId -> newest messageId received: where a reconnect resumes
-    unread: new Map(),      // roomId -> count
+    lastId: new Map(),      // roomId -> newest messageId received: where a reconnect, or a reload, resumes
+    away: new Map(),        // roomId -> Set(messageId): received while the room was not shown
+    notified: new Map(),    // roomId -> the notification service's unread item for it (count, latestMessageId)
     olderBefore: null       // history cursor of the room shown
   };
 
@@ -65,7 +66,24 @@
     $('app').hidden = false;
     $('sign-out').hidden = false;
     status('Signed in as ' + state.userId + ', connecting…');
+    loadLastIds();
     return loadRooms().then(connect);
+  }
+
+  /*
+   * Where each room resumes is kept for the tab's session, so that a reload resumes like a
+   * reconnect: the gateway first sends what was stored meanwhile. Without it, a message fanned out
+   * in the moment between the page's socket connecting (its user counted online, so no
+   * notification) and its rooms being registered reached neither the page nor the unread count.
+   */
+  function lastIdKey() { return 'chat.lastId.' + state.userId; }
+
+  function loadLastIds() {
+    try {
+      state.lastId = new Map(Object.entries(JSON.parse(sessionStorage.getItem(lastIdKey()) || '{}')));
+    } catch (e) {
+      state.lastId = new Map();
+    }
   }
 
   // ---- rooms and history ---------------------------------------------------------------------
@@ -89,7 +107,7 @@
       var name = document.createElement('span');
       name.textContent = room.name;
       button.appendChild(name);
-      var unread = state.unread.get(room.roomId) || 0;
+      var unread = unreadIn(room.roomId);
       if (unread > 0) {
         var badge = document.createElement('span');
         badge.className = 'badge';
@@ -105,7 +123,8 @@
 
   function openRoom(roomId) {
     state.current = roomId;
-    state.unread.set(roomId, 0);
+    state.away.delete(roomId);
+    state.notified.delete(roomId);
     var room = state.rooms.get(roomId);
     $('room-title').textContent = room ? room.name : roomId;
     $('room-id-line').textContent = 'Room id: ' + roomId;
@@ -164,7 +183,10 @@
     while (i > 0 && list[i - 1].sentAt > m.sentAt) { i--; }
     list.splice(i, 0, m);
     var last = list[list.length - 1];
-    state.lastId.set(m.roomId, last.messageId);
+    if (state.lastId.get(m.roomId) !== last.messageId) {
+      state.lastId.set(m.roomId, last.messageId);
+      sessionStorage.setItem(lastIdKey(), JSON.stringify(Object.fromEntries(state.lastId)));
+    }
     return true;
   }
 
@@ -233,7 +255,8 @@
   function onRoomFrame(roomId, event) {
     if (event.type === 'message') {
       if (remember(event) && roomId !== state.current) {
-        state.unread.set(roomId, (state.unread.get(roomId) || 0) + 1);
+        var away = state.away.get(roomId) || new Set();
+        state.away.set(roomId, away.add(event.messageId));
         renderRooms();
       }
       if (roomId === state.current) {
@@ -252,14 +275,37 @@
     }
   }
 
+  /**
+   * A room's unread messages: those the notification service counted while we were away, plus
+   * those the socket brought (live, or replayed on resuming) that are newer than its latest. A
+   * replayed message the service also counted is counted once, whichever of the two came first.
+   */
+  function unreadIn(roomId) {
+    var item = state.notified.get(roomId);
+    var after = item ? uuidTicks(item.latestMessageId) : null;
+    var n = item ? item.count : 0;
+    (state.away.get(roomId) || new Set()).forEach(function (id) {
+      var t = uuidTicks(id);
+      if (!item || (after !== null && t !== null && t > after)) { n++; }
+    });
+    return n;
+  }
+
+  /** The time inside a time-based UUID (version 1) as a BigInt, or null for any other id. */
+  function uuidTicks(id) {
+    var hex = String(id || '').replace(/-/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex) || hex.charAt(12) !== '1') { return null; }
+    return BigInt('0x' + hex.substr(13, 3) + hex.substr(8, 4) + hex.substr(0, 8));
+  }
+
   function onUserFrame(err, frame) {
     if (err) { return; }
     var event = frame.body;
     if (event.type === 'notifications') {
       // What arrived while we were away: one item per room, with how many messages.
       event.items.forEach(function (item) {
-        if (item.roomId !== state.current) {
-          state.unread.set(item.roomId, Math.max(state.unread.get(item.roomId) || 0, item.count));
+        if (item.roomId !== state.current && item.unread !== false) {
+          state.notified.set(item.roomId, item);
         }
       });
       renderRooms();
@@ -287,6 +333,7 @@
 
   $('sign-out').addEventListener('click', function () {
     sessionStorage.removeItem('chat.session');
+    sessionStorage.removeItem(lastIdKey());
     location.reload();
   });
 

@@ -161,4 +161,40 @@ class WebClientE2ETest {
     assertEquals(List.of("hello bob", "hi alice", "are you there?"), bodies, "in order, each once");
     assertTrue(Files.size(SCREENSHOTS.resolve("chat.png")) > 0);
   }
+  @Test
+  @DisplayName("a tab that comes back shows what arrived while it was away, though another tab kept its user online and no notification was made")
+  void tabComesBackWhileItsUserStayedOnline() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String alice = "alice-" + suffix;
+    String bob = "bob-" + suffix;
+    WebDriver a = browser();
+    WebDriver bobsFirstTab = browser();
+    WebDriver bobsSecondTab = browser();
+
+    signIn(a, alice);
+    a.findElement(By.id("room-name")).sendKeys("Two tabs " + suffix);
+    a.findElement(By.cssSelector("#create-room-form button")).click();
+    waitIn(a).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-id-line"), "Room id: "));
+    String roomId = a.findElement(By.id("room-id-line")).getText().substring("Room id: ".length()).trim();
+    signIn(bobsFirstTab, bob);
+    bobsFirstTab.findElement(By.id("room-id")).sendKeys(roomId);
+    bobsFirstTab.findElement(By.cssSelector("#join-room-form button")).click();
+    waitIn(bobsFirstTab).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-title"), "Two tabs " + suffix));
+    send(a, "before");
+
+    // Bob's second tab reads the room, then goes elsewhere; his first tab keeps him online.
+    By room = By.cssSelector("#room-list button[data-room-id='" + roomId + "']");
+    signIn(bobsSecondTab, bob);
+    waitIn(bobsSecondTab).until(ExpectedConditions.elementToBeClickable(room)).click();
+    seesMessage(bobsSecondTab, "before");
+    bobsSecondTab.get("about:blank");
+    send(a, "while the second tab was away");
+    seesMessage(bobsFirstTab, "while the second tab was away");
+
+    // The second tab comes back and resumes where it stopped: the message it missed is unread.
+    bobsSecondTab.get(base);
+    WebElement badge = waitIn(bobsSecondTab).until(ExpectedConditions.visibilityOfElementLocated(
+      By.cssSelector("#room-list button[data-room-id='" + roomId + "'] .badge")));
+    assertEquals("1", badge.getText());
+  }
 }
