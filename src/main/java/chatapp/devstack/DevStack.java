@@ -142,6 +142,11 @@ public final class DevStack implements AutoCloseable {
     return cassandra.process.logFile;
   }
 
+  /** Cassandra's JVM while it runs: a benchmark reads its threads' CPU (its compaction's) from /proc. */
+  public Optional<ProcessHandle> cassandraProcess() {
+    return cassandra.process.handle().filter(ProcessHandle::isAlive);
+  }
+
   /** The engine JVMs, Kafka first; empty once closed. */
   public List<ProcessHandle> processes() {
     return Stream.of(kafka.process.handle(), cassandra.process.handle())

@@ -96,6 +96,9 @@ public final class ChatLoadBenchmark {
     this.tickMs = Long.parseLong(args.getOrDefault("tick", "1"));
   }
 
+  /** Cassandra's compaction threads, as /proc names them (15 characters at most). */
+  private static final String COMPACTION_THREAD = "CompactionExec";
+
   /** The tables a run writes, emptied before each phase and after the run. */
   private static final String[] WRITTEN = {"messages_by_room", "buckets_by_room", "rooms", "members_by_room", "rooms_by_user",
     "room_notifications", "notification_rooms_by_user"};
@@ -270,6 +273,7 @@ public final class ChatLoadBenchmark {
     Histogram toDelivered = new Histogram(3);
     List<Double> p99BySecond = new CopyOnWriteArrayList<>();
     LocalTime windowStart = LocalTime.now().truncatedTo(ChronoUnit.SECONDS);
+    ThreadCpu compaction = SharedStack.get().cassandraProcess().map(p -> ThreadCpu.start(p.pid(), COMPACTION_THREAD)).orElse(null);
     long bySecond = vertx.setPeriodic(1000, t -> {
       synchronized (toDelivered) {
         Histogram second = tally.toDelivered.getIntervalHistogram();
@@ -279,6 +283,9 @@ public final class ChatLoadBenchmark {
     });
     pause(seconds * 1000L);
     tally.recording = false;
+    if (compaction != null) {
+      compaction.close();
+    }
     vertx.cancelTimer(bySecond);
     synchronized (toDelivered) { // what the last, partial second recorded
       toDelivered.add(tally.toDelivered.getIntervalHistogram());
@@ -332,6 +339,23 @@ public final class ChatLoadBenchmark {
       }
       System.out.printf("  the seconds within 1 s of a compaction of messages_by_room (Cassandra's log): %s; the others: %s%n",
         secondsSummary(during), secondsSummary(others));
+      if (compaction != null && compaction.secondsSampled() > 0) {
+        // Paced, a compaction runs nearly all the time; its thread's CPU tells when it was working.
+        List<Double> idle = new ArrayList<>();
+        List<Double> some = new ArrayList<>();
+        List<Double> busy = new ArrayList<>();
+        double total = 0;
+        for (int i = 0; i < p99BySecond.size(); i++) {
+          Double cpu = compaction.percentIn(windowStart.plusSeconds(i));
+          if (cpu != null) {
+            (cpu < 5 ? idle : cpu < 15 ? some : busy).add(p99BySecond.get(i));
+            total += cpu;
+          }
+        }
+        System.out.printf("  by Cassandra's compaction thread's CPU in the second (/proc; %.1f%% of a core on average): under 5%% %s;"
+            + " 5 to 15%% %s; 15%% or more %s%n", total / Math.max(1, idle.size() + some.size() + busy.size()),
+          secondsSummary(idle), secondsSummary(some), secondsSummary(busy));
+      }
     }
     Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();
     return storedRate;
