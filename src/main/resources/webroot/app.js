@@ -72,9 +72,9 @@
 
   /*
    * Where each room resumes is kept for the tab's session, so that a reload resumes like a
-   * reconnect: the gateway first sends what was stored meanwhile. Without it, a message fanned out
-   * in the moment between the page's socket connecting (its user counted online, so no
-   * notification) and its rooms being registered reached neither the page nor the unread count.
+   * reconnect: the gateway first sends what was stored meanwhile. Without it, a message that made
+   * no notification because its user was online (in another tab, or through this page's socket in
+   * the moment before its rooms were registered) reached neither the page nor its unread count.
    */
   function lastIdKey() { return 'chat.lastId.' + state.userId; }
 

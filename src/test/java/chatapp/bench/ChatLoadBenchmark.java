@@ -61,6 +61,13 @@ import java.util.stream.Collectors;
  */
 public final class ChatLoadBenchmark {
 
+  /** Cassandra's compaction threads, as /proc names them (15 characters at most). */
+  private static final String COMPACTION_THREAD = "CompactionExec";
+
+  /** The tables a run writes, emptied before each phase and after the run. */
+  private static final String[] WRITTEN = {"messages_by_room", "buckets_by_room", "rooms", "members_by_room", "rooms_by_user",
+    "room_notifications", "notification_rooms_by_user"};
+
   private static final int CQL_ROWS = 20_000;
 
   private final Vertx vertx;
@@ -95,13 +102,6 @@ public final class ChatLoadBenchmark {
     this.bytes = Integer.parseInt(args.getOrDefault("bytes", "200"));
     this.tickMs = Long.parseLong(args.getOrDefault("tick", "1"));
   }
-
-  /** Cassandra's compaction threads, as /proc names them (15 characters at most). */
-  private static final String COMPACTION_THREAD = "CompactionExec";
-
-  /** The tables a run writes, emptied before each phase and after the run. */
-  private static final String[] WRITTEN = {"messages_by_room", "buckets_by_room", "rooms", "members_by_room", "rooms_by_user",
-    "room_notifications", "notification_rooms_by_user"};
 
   public static void main(String[] argv) {
     Map<String, String> args = new HashMap<>();

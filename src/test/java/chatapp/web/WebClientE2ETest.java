@@ -93,6 +93,21 @@ class WebClientE2ETest {
     waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "connected"));
   }
 
+  /** Creates a room from the page, which then shows it; returns its id. */
+  private static String createRoom(WebDriver d, String name) {
+    d.findElement(By.id("room-name")).sendKeys(name);
+    d.findElement(By.cssSelector("#create-room-form button")).click();
+    waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-id-line"), "Room id: "));
+    return d.findElement(By.id("room-id-line")).getText().substring("Room id: ".length()).trim();
+  }
+
+  /** Joins a room by its id from the page, which then shows it. */
+  private static void joinRoom(WebDriver d, String roomId, String name) {
+    d.findElement(By.id("room-id")).sendKeys(roomId);
+    d.findElement(By.cssSelector("#join-room-form button")).click();
+    waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-title"), name));
+  }
+
   private static void send(WebDriver d, String text) {
     WebElement body = d.findElement(By.id("message-body"));
     body.sendKeys(text);
@@ -126,15 +141,9 @@ class WebClientE2ETest {
     WebDriver b = browser();
 
     signIn(a, alice);
-    a.findElement(By.id("room-name")).sendKeys("Tea room " + suffix);
-    a.findElement(By.cssSelector("#create-room-form button")).click();
-    waitIn(a).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-id-line"), "Room id: "));
-    String roomId = a.findElement(By.id("room-id-line")).getText().substring("Room id: ".length()).trim();
-
+    String roomId = createRoom(a, "Tea room " + suffix);
     signIn(b, bob);
-    b.findElement(By.id("room-id")).sendKeys(roomId);
-    b.findElement(By.cssSelector("#join-room-form button")).click();
-    waitIn(b).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-title"), "Tea room " + suffix));
+    joinRoom(b, roomId, "Tea room " + suffix);
 
     send(a, "hello bob");
     seesMessage(b, "hello bob");
@@ -161,6 +170,7 @@ class WebClientE2ETest {
     assertEquals(List.of("hello bob", "hi alice", "are you there?"), bodies, "in order, each once");
     assertTrue(Files.size(SCREENSHOTS.resolve("chat.png")) > 0);
   }
+
   @Test
   @DisplayName("a tab that comes back shows what arrived while it was away, though another tab kept its user online and no notification was made")
   void tabComesBackWhileItsUserStayedOnline() throws Exception {
@@ -172,14 +182,9 @@ class WebClientE2ETest {
     WebDriver bobsSecondTab = browser();
 
     signIn(a, alice);
-    a.findElement(By.id("room-name")).sendKeys("Two tabs " + suffix);
-    a.findElement(By.cssSelector("#create-room-form button")).click();
-    waitIn(a).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-id-line"), "Room id: "));
-    String roomId = a.findElement(By.id("room-id-line")).getText().substring("Room id: ".length()).trim();
+    String roomId = createRoom(a, "Two tabs " + suffix);
     signIn(bobsFirstTab, bob);
-    bobsFirstTab.findElement(By.id("room-id")).sendKeys(roomId);
-    bobsFirstTab.findElement(By.cssSelector("#join-room-form button")).click();
-    waitIn(bobsFirstTab).until(ExpectedConditions.textToBePresentInElementLocated(By.id("room-title"), "Two tabs " + suffix));
+    joinRoom(bobsFirstTab, roomId, "Two tabs " + suffix);
     send(a, "before");
 
     // Bob's second tab reads the room, then goes elsewhere; his first tab keeps him online.
