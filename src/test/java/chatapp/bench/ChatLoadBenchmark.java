@@ -339,7 +339,7 @@ public final class ChatLoadBenchmark {
       }
       System.out.printf("  the seconds within 1 s of a compaction of messages_by_room (Cassandra's log): %s; the others: %s%n",
         secondsSummary(during), secondsSummary(others));
-      if (compaction != null && compaction.secondsSampled() > 0) {
+      if (compaction != null) {
         // Paced, a compaction runs nearly all the time; its thread's CPU tells when it was working.
         List<Double> idle = new ArrayList<>();
         List<Double> some = new ArrayList<>();
@@ -352,9 +352,11 @@ public final class ChatLoadBenchmark {
             total += cpu;
           }
         }
-        System.out.printf("  by Cassandra's compaction thread's CPU in the second (/proc; %.1f%% of a core on average): under 5%% %s;"
-            + " 5 to 15%% %s; 15%% or more %s%n", total / Math.max(1, idle.size() + some.size() + busy.size()),
-          secondsSummary(idle), secondsSummary(some), secondsSummary(busy));
+        int sampled = idle.size() + some.size() + busy.size();
+        if (sampled > 0) { // none without /proc
+          System.out.printf("  by Cassandra's compaction thread's CPU in the second (/proc; %.1f%% of a core on average): under 5%% %s;"
+            + " 5 to 15%% %s; 15%% or more %s%n", total / sampled, secondsSummary(idle), secondsSummary(some), secondsSummary(busy));
+        }
       }
     }
     Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();

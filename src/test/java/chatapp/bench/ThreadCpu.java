@@ -47,10 +47,6 @@ final class ThreadCpu implements AutoCloseable {
     return percentBySecond.get(second.truncatedTo(ChronoUnit.SECONDS));
   }
 
-  int secondsSampled() {
-    return percentBySecond.size();
-  }
-
   private void sample() {
     try {
       Map<String, Long> before = ticks();
