@@ -81,7 +81,7 @@ public final class Services {
    * it: with one instance, every socket of the node (their frames in, every room message out) is
    * one thread's work, whatever the cores. Instances share the port; Vert.x hands new connections
    * to them in turn. {@code http.instances} 0 means one per core. On the 2-core build machine the
-   * load benchmark could not tell one instance from several (README, "Metrics and load"); a node
+   * load benchmark could not tell one instance from several (docs/benchmarks.md); a node
    * with many cores has no other way to spread its sockets.
    */
   static int httpInstances(JsonObject config) {
