@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,17 @@ final class EngineProcess {
    * to 10 ms with the same total.
    */
   static final List<String> SHORT_PAUSES = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-XX:MaxTenuringThreshold=1");
+
+  /**
+   * Where there is one, setsid gives each engine a session and process group of its own. A terminal's
+   * Ctrl-C signals its whole foreground group: engines in it stopped at the same moment as the
+   * services, under them (the consumer's last commit and its leave-group met a broker shutting
+   * down, and logged an error at every stop). Out of that group only the services get the signal,
+   * and their shutdown stops the engines after them. The engine's pid stays setsid's: a child of
+   * ours is never a group leader, so setsid does not fork.
+   */
+  private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
+      .filter(Files::isExecutable).findFirst();
 
   final String name;
   private final String id;
@@ -136,6 +148,7 @@ final class EngineProcess {
   /** The classpath travels in the environment: command lines stay short and readable in ps. */
   private ProcessBuilder builder(String classpath, List<String> jvmArgs, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
+    SETSID.ifPresent(setsid -> cmd.add(setsid.toString()));
     if (timerSlackNanos > 0 && Files.isWritable(Path.of("/proc/self/timerslack_ns"))) {
       // A thread's timer slack passes to the threads it starts and survives exec: set on the shell
       // that becomes the JVM, it holds for all of the engine's threads. Only a process's own slack

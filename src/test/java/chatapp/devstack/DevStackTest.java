@@ -51,6 +51,7 @@ class DevStackTest {
         System.out.println("devstack-test: pid " + p.pid() + " RSS " + rssMb(p) + " MB");
       }
       assertCassandraSleepsWithSlack(engines);
+      assertEnginesOutOfOurProcessGroup(engines);
       kafkaRoundTrip(stack.kafkaBootstrap());
       try (CqlSession session = CqlSession.builder()
           .addContactPoint(new InetSocketAddress(HOST, CQL))
@@ -143,6 +144,29 @@ class DevStackTest {
     // Not Linux (or no way to read it): nothing to check.
     assertFalse(Files.isDirectory(Path.of("/proc/self/task")) && Files.isReadable(Path.of("/proc/self/timerslack_ns")),
         "Linux says timer slack, but no engine was Cassandra");
+  }
+
+  /**
+   * Each engine leads a process group of its own (see {@link EngineProcess}), so a terminal's Ctrl-C
+   * reaches the services only, and they stop the engines after themselves. Where Linux says.
+   */
+  private static void assertEnginesOutOfOurProcessGroup(List<ProcessHandle> engines) throws Exception {
+    if (!Files.isReadable(Path.of("/proc/self/stat")) || !Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      return; // not Linux, or no setsid: the engines share our group
+    }
+    long ours = processGroup(ProcessHandle.current().pid());
+    for (ProcessHandle p : engines) {
+      long group = processGroup(p.pid());
+      assertEquals(p.pid(), group, "engine pid " + p.pid() + " leads its own process group");
+      assertTrue(group != ours, "engine pid " + p.pid() + " is in our process group " + ours);
+    }
+  }
+
+  /** Field 5 of /proc/<pid>/stat, counted after the command name (which may hold spaces). */
+  private static long processGroup(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(after[2]); // state, ppid, pgrp
   }
 
   private static long rssMb(ProcessHandle p) throws Exception {
