@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,15 +45,15 @@ final class EngineProcess {
   static final List<String> SHORT_PAUSES = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-XX:MaxTenuringThreshold=1");
 
   /**
-   * Where there is one, setsid gives each engine a session and process group of its own. A terminal's
-   * Ctrl-C signals its whole foreground group: engines in it stopped at the same moment as the
-   * services, under them (the consumer's last commit and its leave-group met a broker shutting
-   * down, and logged an error at every stop). Out of that group only the services get the signal,
-   * and their shutdown stops the engines after them. The engine's pid stays setsid's: a child of
-   * ours is never a group leader, so setsid does not fork.
+   * Where there is a POSIX shell, each engine starts from one that ignores SIGINT, and a JVM keeps a
+   * signal ignored that it inherits so. A terminal's Ctrl-C signals its whole foreground group, the
+   * engines too: they stopped at the same moment as the services, under them (the consumer's last
+   * commit and its leave-group met a broker shutting down, and logged an error at every stop). Now
+   * only the services take it, and their shutdown stops the engines after them (SIGTERM). Not a
+   * session of their own (setsid): Linux's autogroups would then share the cores equally between
+   * the services and each engine, which gave a worse tail (p99 75.8 ms against 46.5 at 6,640 msg/s).
    */
-  private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
-      .filter(Files::isExecutable).findFirst();
+  private static final boolean SHELL = Files.isExecutable(Path.of("/bin/sh"));
 
   final String name;
   private final String id;
@@ -148,12 +147,15 @@ final class EngineProcess {
   /** The classpath travels in the environment: command lines stay short and readable in ps. */
   private ProcessBuilder builder(String classpath, List<String> jvmArgs, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
-    SETSID.ifPresent(setsid -> cmd.add(setsid.toString()));
-    if (timerSlackNanos > 0 && Files.isWritable(Path.of("/proc/self/timerslack_ns"))) {
-      // A thread's timer slack passes to the threads it starts and survives exec: set on the shell
-      // that becomes the JVM, it holds for all of the engine's threads. Only a process's own slack
-      // may be set without privileges, hence the shell rather than a write from here.
-      cmd.addAll(List.of("sh", "-c", "{ echo " + timerSlackNanos + " > /proc/self/timerslack_ns; } 2>/dev/null; exec \"$@\"", "sh"));
+    if (SHELL) {
+      StringBuilder script = new StringBuilder("trap '' INT; ");
+      if (timerSlackNanos > 0 && Files.isWritable(Path.of("/proc/self/timerslack_ns"))) {
+        // A thread's timer slack passes to the threads it starts and survives exec: set on the shell
+        // that becomes the JVM, it holds for all of the engine's threads. Only a process's own slack
+        // may be set without privileges, hence the shell rather than a write from here.
+        script.append("{ echo ").append(timerSlackNanos).append(" > /proc/self/timerslack_ns; } 2>/dev/null; ");
+      }
+      cmd.addAll(List.of("/bin/sh", "-c", script.append("exec \"$@\"").toString(), "sh"));
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);

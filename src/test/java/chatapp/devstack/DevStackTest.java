@@ -51,7 +51,7 @@ class DevStackTest {
         System.out.println("devstack-test: pid " + p.pid() + " RSS " + rssMb(p) + " MB");
       }
       assertCassandraSleepsWithSlack(engines);
-      assertEnginesOutOfOurProcessGroup(engines);
+      assertEnginesIgnoreCtrlC(engines);
       kafkaRoundTrip(stack.kafkaBootstrap());
       try (CqlSession session = CqlSession.builder()
           .addContactPoint(new InetSocketAddress(HOST, CQL))
@@ -147,26 +147,28 @@ class DevStackTest {
   }
 
   /**
-   * Each engine leads a process group of its own (see {@link EngineProcess}), so a terminal's Ctrl-C
-   * reaches the services only, and they stop the engines after themselves. Where Linux says.
+   * Each engine ignores SIGINT (see {@link EngineProcess}), so a terminal's Ctrl-C reaches the
+   * services only, and they stop the engines after themselves; and it stays in our session, so Linux
+   * schedules it in the same autogroup as the services. Where Linux says.
    */
-  private static void assertEnginesOutOfOurProcessGroup(List<ProcessHandle> engines) throws Exception {
-    if (!Files.isReadable(Path.of("/proc/self/stat")) || !Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      return; // not Linux, or no setsid: the engines share our group
+  private static void assertEnginesIgnoreCtrlC(List<ProcessHandle> engines) throws Exception {
+    if (!Files.isReadable(Path.of("/proc/self/status")) || !Files.isExecutable(Path.of("/bin/sh"))) {
+      return; // not Linux, or no shell to start the engines from
     }
-    long ours = processGroup(ProcessHandle.current().pid());
+    long ourSession = statField(ProcessHandle.current().pid(), 3);
     for (ProcessHandle p : engines) {
-      long group = processGroup(p.pid());
-      assertEquals(p.pid(), group, "engine pid " + p.pid() + " leads its own process group");
-      assertTrue(group != ours, "engine pid " + p.pid() + " is in our process group " + ours);
+      String ignored = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
+          .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
+      assertTrue((Long.parseUnsignedLong(ignored, 16) & (1L << (2 - 1))) != 0,
+          "engine pid " + p.pid() + " does not ignore SIGINT (SigIgn " + ignored + ")");
+      assertEquals(ourSession, statField(p.pid(), 3), "engine pid " + p.pid() + "'s session");
     }
   }
 
-  /** Field 5 of /proc/<pid>/stat, counted after the command name (which may hold spaces). */
-  private static long processGroup(long pid) throws Exception {
+  /** A field of /proc/<pid>/stat, counted from 0 after the command name (which may hold spaces): 0 state, 1 ppid, 2 pgrp, 3 session. */
+  private static long statField(long pid, int field) throws Exception {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(after[2]); // state, ppid, pgrp
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]);
   }
 
   private static long rssMb(ProcessHandle p) throws Exception {
