@@ -43,8 +43,23 @@ public final class MainProcess implements AutoCloseable {
 
   /** Starts Main with {@code args} and {@code env}; returns at once. */
   public static MainProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-      ProcessHandle.current().info().command().orElse("java"), "-cp", classPath()));
+    return start(List.of(), env, args);
+  }
+
+  /**
+   * Starts Main leading a process group of its own, as a shell starts a foreground command: what it
+   * starts joins the group, and {@link #interruptGroup()} signals them all, as Ctrl-C does. Needs
+   * setsid (util-linux).
+   */
+  public static MainProcess startAsForeground(Map<String, String> env, String... args) throws IOException {
+    return start(List.of(SETSID.toString()), env, args);
+  }
+
+  public static final Path SETSID = Path.of("/usr/bin/setsid");
+
+  private static MainProcess start(List<String> prefix, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp", classPath()));
     if (System.getProperty("maven.home") != null) {
       command.add("-Dmaven.home=" + System.getProperty("maven.home"));
     }
@@ -147,6 +162,14 @@ public final class MainProcess implements AutoCloseable {
   /** SIGTERM through the handle (Process.destroy() would also close our end of its output). */
   public void terminate() {
     process.toHandle().destroy();
+  }
+
+  /** SIGINT to Main's whole process group, as a terminal's Ctrl-C sends it (see {@link #startAsForeground}). */
+  public void interruptGroup() throws Exception {
+    Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + process.pid()).redirectErrorStream(true).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -INT -" + process.pid() + " failed: " + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   /** SIGKILL: no shutdown hook runs, as when a machine dies. */
