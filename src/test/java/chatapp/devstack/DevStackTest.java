@@ -159,7 +159,8 @@ class DevStackTest {
     for (ProcessHandle p : engines) {
       String ignored = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
           .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
-      assertTrue((Long.parseUnsignedLong(ignored, 16) & (1L << (2 - 1))) != 0,
+      long sigint = 1L << (2 - 1); // the mask's bit n-1 stands for signal n, and SIGINT is 2
+      assertTrue((Long.parseUnsignedLong(ignored, 16) & sigint) != 0,
           "engine pid " + p.pid() + " does not ignore SIGINT (SigIgn " + ignored + ")");
       assertEquals(ourSession, statField(p.pid(), 3), "engine pid " + p.pid() + "'s session");
     }

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class MainProcess implements AutoCloseable {
 
   public static final String READY = "chat system ready in";
+  /** What {@link #startAsForeground} starts Main with (util-linux). */
+  public static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final Process process;
   private final Map<String, String> env;
@@ -54,8 +56,6 @@ public final class MainProcess implements AutoCloseable {
   public static MainProcess startAsForeground(Map<String, String> env, String... args) throws IOException {
     return start(List.of(SETSID.toString()), env, args);
   }
-
-  public static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private static MainProcess start(List<String> prefix, Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>(prefix);
