@@ -4,6 +4,7 @@ import chatapp.chat.fanout.FanoutVerticle;
 import chatapp.chat.gateway.ClientSendVerticle;
 import chatapp.chat.gateway.TcpBridgeVerticle;
 import chatapp.chat.http.ChatHttpVerticle;
+import chatapp.chat.http.ReadinessVerticle;
 import chatapp.chat.ingest.MessageProducerVerticle;
 import chatapp.chat.notify.GrpcNotifierVerticle;
 import chatapp.chat.notify.PresenceStreamVerticle;
@@ -61,6 +62,8 @@ public final class Services {
       .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))
       .compose(v -> deploy(vertx, new MessageProducerVerticle(), config))
       .compose(v -> deploy(vertx, new ClientSendVerticle(), config))
+      // One set of readiness clients for the node, which every HTTP instance asks.
+      .compose(v -> deploy(vertx, new ReadinessVerticle(), config))
       .compose(v -> deploy(vertx, ChatHttpVerticle::new, config, httpInstances(config)))
       .compose(v -> deploy(vertx, new TcpBridgeVerticle(), config));
   }

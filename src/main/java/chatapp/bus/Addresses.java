@@ -20,6 +20,12 @@ public final class Addresses {
    */
   public static final String NOTIFY_OFFLINE = "chat.internal.notify.offline";
   /**
+   * Request-reply, node-local: one readiness check by name ("kafka", "cql", "notification-service"),
+   * run by the node's one {@code ReadinessVerticle}; replies the check's status as JSON, or fails
+   * when the check could not run.
+   */
+  public static final String READINESS = "chat.internal.readiness";
+  /**
    * Publish, node-local: a user's first socket on this node opened, or his last one here closed:
    * {userId, status: "connected" | "disconnected"}. This node's view, for its presence stream.
    */

@@ -10,8 +10,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -22,21 +26,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HealthAndMetricsTest {
 
-  private static Vertx vertx;
-  private static WebClient web;
+  // One Vert.x per test: the services' node-local addresses (readiness among them) assume one chat
+  // service per Vert.x, and each test configures its own.
+  private Vertx vertx;
+  private WebClient web;
 
-  @BeforeAll
-  static void setUp() {
+  @BeforeEach
+  void setUp() {
     vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
-    web = WebClient.create(vertx);
+    web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false));
   }
 
-  @AfterAll
-  static void tearDown() {
+  @AfterEach
+  void tearDown() {
     vertx.close().await();
   }
 
-  private static JsonObject deployed(Map<String, String> overrides, java.util.Set<String> services) {
+  private JsonObject deployed(Map<String, String> overrides, java.util.Set<String> services) {
     JsonObject config = TestConfig.create(overrides);
     Services.deploy(vertx, config, services).await();
     return config;
@@ -87,6 +93,26 @@ class HealthAndMetricsTest {
     HttpResponse<Buffer> notificationMetrics = web.get(grpcPort, "127.0.0.1", "/metrics").send().await();
     assertEquals(200, notificationMetrics.statusCode());
     assertTrue(notificationMetrics.bodyAsString().contains("jvm_memory_used_bytes"));
+  }
+
+  @Test
+  @DisplayName("a node with three HTTP instances keeps one set of readiness clients, and each instance answers ready")
+  void oneSetOfReadinessClientsPerNode() throws Exception {
+    MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
+    ObjectName adminClients = new ObjectName("kafka.admin.client:type=app-info,id=*");
+    int before = beans.queryNames(adminClients, null).size();
+    JsonObject config = deployed(Map.of("HTTP_INSTANCES", "3"), Services.ALL);
+    int port = config.getJsonObject("http").getInteger("port");
+    // No keep-alive: each request opens a connection, and Vert.x hands connections to the
+    // instances in turn, so these go to each of the three.
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<Buffer> ready = web.get(port, "127.0.0.1", "/health/ready").send().await();
+      assertEquals(200, ready.statusCode(), ready.bodyAsString());
+      assertEquals("UP", statusOf(ready.bodyAsJsonObject(), "kafka"));
+    }
+    // Each Kafka admin client registers an app-info bean by id while it lives: one thread and one set
+    // of connections each. The topic check at start closes its own.
+    assertEquals(1, beans.queryNames(adminClients, null).size() - before, "Kafka admin clients the node keeps: " + beans.queryNames(adminClients, null));
   }
 
   @Test

@@ -23,17 +23,15 @@ public class ChatHttpVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ChatHttpVerticle.class);
 
   private HttpServer server;
-  private ReadinessChecks readiness;
   private Api api;
   private SocketGateway gateway;
 
   @Override
   public Future<?> start() {
     JsonObject http = config().getJsonObject("http");
-    readiness = new ReadinessChecks(vertx, config());
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness.checks()));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ReadinessChecks.asking(vertx)));
     Metrics.mount(router);
     // The API's contract is loaded before the port opens: a broken contract fails the start.
     return Api.create(vertx, config()).compose(created -> {
@@ -55,7 +53,6 @@ public class ChatHttpVerticle extends VerticleBase {
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed
       .eventually(() -> api == null ? Future.succeededFuture() : api.close())
-      .eventually(() -> gateway == null ? Future.succeededFuture() : gateway.close())
-      .eventually(() -> ReadinessChecks.closeQuietly(readiness));
+      .eventually(() -> gateway == null ? Future.succeededFuture() : gateway.close());
   }
 }
