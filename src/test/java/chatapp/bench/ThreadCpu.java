@@ -1,5 +1,6 @@
 package chatapp.bench;
 
+import chatapp.testing.ProcStat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,9 +79,7 @@ final class ThreadCpu implements AutoCloseable {
       threads.forEach(t -> {
         try {
           if (Files.readString(t.resolve("comm")).strip().startsWith(prefix)) {
-            String stat = Files.readString(t.resolve("stat"));
-            // After the name, in parentheses (it may hold spaces): state is field 3, utime 14, stime 15.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = ProcStat.fields(t.resolve("stat"));
             ticks.put(t.getFileName().toString(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
           }
         } catch (IOException ended) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chatapp.testing.ProcStat;
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -152,24 +153,22 @@ class DevStackTest {
    * schedules it in the same autogroup as the services. Where Linux says.
    */
   private static void assertEnginesIgnoreCtrlC(List<ProcessHandle> engines) throws Exception {
-    if (!Files.isReadable(Path.of("/proc/self/status")) || !Files.isExecutable(Path.of("/bin/sh"))) {
+    if (!Files.isReadable(Path.of("/proc/self/status")) || !EngineProcess.SHELL) {
       return; // not Linux, or no shell to start the engines from
     }
-    long ourSession = statField(ProcessHandle.current().pid(), 3);
+    long ourSession = session(ProcessHandle.current().pid());
     for (ProcessHandle p : engines) {
       String ignored = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
           .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
       long sigint = 1L << (2 - 1); // the mask's bit n-1 stands for signal n, and SIGINT is 2
       assertTrue((Long.parseUnsignedLong(ignored, 16) & sigint) != 0,
           "engine pid " + p.pid() + " does not ignore SIGINT (SigIgn " + ignored + ")");
-      assertEquals(ourSession, statField(p.pid(), 3), "engine pid " + p.pid() + "'s session");
+      assertEquals(ourSession, session(p.pid()), "engine pid " + p.pid() + "'s session");
     }
   }
 
-  /** A field of /proc/<pid>/stat, counted from 0 after the command name (which may hold spaces): 0 state, 1 ppid, 2 pgrp, 3 session. */
-  private static long statField(long pid, int field) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[field]);
+  private static long session(long pid) throws Exception {
+    return Long.parseLong(ProcStat.fields(Path.of("/proc/" + pid + "/stat"))[3]);
   }
 
   private static long rssMb(ProcessHandle p) throws Exception {

@@ -63,6 +63,7 @@ final class ReadinessChecks implements AutoCloseable {
    */
   static HealthChecks asking(Vertx vertx) {
     HealthChecks checks = HealthChecks.create(vertx);
+    // Longer than the check's own timeout, so that a slow check answers with its own failure.
     DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MS + 500);
     for (String name : NAMES) {
       checks.register(name, TIMEOUT_MS + 1_000, p -> vertx.eventBus().<JsonObject>request(Addresses.READINESS, name, local)
