@@ -81,10 +81,12 @@ public final class SocketGateway {
   /**
    * The HTTP fallbacks carry one SockJS session over many requests, named in the path
    * ({@code /eventbus/<server>/<session>/xhr_send}); each request must come from the session's own
-   * user, or anyone who learnt a session id could write into it.
+   * user, or anyone who learnt a session id could write into it. The id is read from the
+   * normalised path, as the router reads it for SockJS: the raw one can spell the same session
+   * otherwise ({@code %61bc}, {@code /./}) and would name no owner.
    */
   private void sameUserAsSession(RoutingContext ctx) {
-    String session = sessionIdOf(ctx.request().path());
+    String session = sessionIdOf(ctx.normalizedPath());
     String owner = session == null ? null : hook.ownerOf(session);
     if (owner != null && !owner.equals(Auth.userId(ctx.user()))) {
       ctx.fail(403);
@@ -99,7 +101,7 @@ public final class SocketGateway {
    * dead connection. Saying it lets the client open a new one.
    */
   private static void sayConnectionCloses(RoutingContext ctx) {
-    String path = ctx.request().path();
+    String path = ctx.normalizedPath();
     if (path.endsWith("/xhr") || path.endsWith("/xhr_streaming")) {
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
     }

@@ -103,6 +103,14 @@ class GatewayRefusalsTest {
       // SockJS framing: a JSON array of the bridge's frames, each as a string.
       String frame = new JsonArray().add(new JsonObject().put("type", "ping").encode()).encode();
       assertEquals(403, post(http, session + "/xhr_send?token=" + fx.token(mallory), frame).status());
+      // The router finds SockJS's session in the normalised path, so must the check: a
+      // percent-encoded letter or a dot segment names the same session in another spelling.
+      String id = session.substring(session.lastIndexOf('/') + 1);
+      String encoded = "/eventbus/000/%" + Integer.toHexString(id.charAt(0)) + id.substring(1);
+      String dotted = "/eventbus/000/./" + id;
+      for (String spelling : List.of(encoded, dotted, "/eventbus/x/../000/" + id)) {
+        assertEquals(403, post(http, spelling + "/xhr_send?token=" + fx.token(mallory), frame).status(), spelling);
+      }
       assertEquals(204, post(http, session + "/xhr_send?token=" + fx.token(alice), frame).status());
     } finally {
       http.close().await();
