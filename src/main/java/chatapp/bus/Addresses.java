@@ -60,10 +60,12 @@ public final class Addresses {
   /**
    * Bridge, request-reply: a client's message {roomId, body, clientMsgId?}; the gateway takes the
    * sender from the socket's token and replies {messageId, sentAt} once Kafka acknowledged it
-   * (README, "Client protocol").
+   * (README, "Client protocol"). Node-local: a socket's sends must all meet the same producer, or
+   * a retried clientMsgId would reach a node that never saw it, and pipelined sends could pass
+   * each other on their way to Kafka.
    */
   public static final String CLIENT_SEND = BRIDGE_PREFIX + "send";
-  /** TCP bridge only, request-reply: {token} logs the socket in; replies {userId}. */
+  /** TCP bridge only, request-reply, node-local: {token} logs the socket in; replies {userId}. */
   public static final String CLIENT_LOGIN = BRIDGE_PREFIX + "login";
 
   private Addresses() {

@@ -52,7 +52,7 @@ public class ClientSendVerticle extends VerticleBase {
     return RoomStore.create(cql, config().getJsonObject("cql")).compose(store -> {
       rooms = store;
       members = new MembershipCache(vertx, store, gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
-      consumer = vertx.eventBus().consumer(Addresses.CLIENT_SEND, this::send);
+      consumer = vertx.eventBus().localConsumer(Addresses.CLIENT_SEND, this::send);
       return consumer.completion();
     });
   }

@@ -47,7 +47,7 @@ public class TcpBridgeVerticle extends VerticleBase {
       Recovery recovery = new Recovery(messages.result(), gateway.getInteger("recoveryLimit", 1000));
       hook = new TcpBridgeHook(vertx, gateway, Auth.create(vertx, config().getJsonObject("auth")), members, recovery,
         GatewayMetrics.create());
-      login = vertx.eventBus().consumer(Addresses.CLIENT_LOGIN, TcpBridgeHook::answerLogin);
+      login = vertx.eventBus().localConsumer(Addresses.CLIENT_LOGIN, TcpBridgeHook::answerLogin);
       bridge = TcpEventBusBridge.create(vertx, BridgeRules.tcp(), new NetServerOptions(), hook);
       return login.completion().compose(x -> bridge.listen(tcp.getInteger("port"), tcp.getString("host")));
     }).onSuccess(b -> log.info("chat service: TCP event-bus bridge on port {}", tcp.getInteger("port")));
