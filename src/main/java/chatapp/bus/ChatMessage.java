@@ -2,6 +2,7 @@ package chatapp.bus;
 
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
@@ -24,10 +25,21 @@ public record ChatMessage(String roomId, UUID messageId, String senderId, String
       .put("sentAt", sentAt);
   }
 
-  /** Reads a message written by {@link #toJson()}; throws IllegalArgumentException naming a missing field. */
+  /**
+   * The longest room id a message may name, in UTF-8 bytes. The room id is part of a CQL partition
+   * key, which takes at most 64 KiB; the API's rooms take 64 characters.
+   */
+  static final int MAX_ROOM_ID_BYTES = 1024;
+
+  /**
+   * Reads a message written by {@link #toJson()}; throws IllegalArgumentException naming what is
+   * wrong. Whatever passes can be stored: a record that could not would hold its Kafka partition
+   * for good, so the consumer parks what this refuses.
+   */
   public static ChatMessage fromJson(JsonObject json) {
+    ChatMessage m;
     try {
-      return new ChatMessage(
+      m = new ChatMessage(
         required(json, "roomId"),
         UUID.fromString(required(json, "messageId")),
         required(json, "senderId"),
@@ -36,6 +48,14 @@ public record ChatMessage(String roomId, UUID messageId, String senderId, String
     } catch (ClassCastException | NullPointerException e) {
       throw new IllegalArgumentException("malformed chat message: " + e.getMessage(), e);
     }
+    // The time in the id picks the message log's partition (a room's day) and orders the room.
+    if (m.messageId.version() != 1) {
+      throw new IllegalArgumentException("malformed chat message: messageId " + m.messageId + " is not a time-based UUID (version 1)");
+    }
+    if (m.roomId.getBytes(StandardCharsets.UTF_8).length > MAX_ROOM_ID_BYTES) {
+      throw new IllegalArgumentException("malformed chat message: roomId longer than " + MAX_ROOM_ID_BYTES + " bytes");
+    }
+    return m;
   }
 
   private static String required(JsonObject json, String field) {

@@ -50,7 +50,13 @@ public class ScyllaWriterVerticle extends VerticleBase {
       msg.reply(null);
       return;
     }
-    store.insertAll(messages).onComplete(ar -> {
+    Future<Void> stored;
+    try {
+      stored = store.insertAll(messages);
+    } catch (RuntimeException e) { // answered, not left to the caller's timeout
+      stored = Future.failedFuture(e);
+    }
+    stored.onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(null);
       } else {

@@ -2,6 +2,7 @@ package chatapp.chat.pipeline;
 
 import chatapp.Services;
 import chatapp.bus.Addresses;
+import chatapp.bus.ChatMessage;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
@@ -31,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** After the store: the room gets the message live, offline members go to the notifier, poison is parked. */
 class FanoutAndDeadLetterTest {
@@ -106,11 +108,15 @@ class FanoutAndDeadLetterTest {
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, KafkaSettings.producer(kafka));
     producer.send(KafkaProducerRecord.create(kafka.getString("topic"), roomId, "{not json")).await();
     producer.send(KafkaProducerRecord.create(kafka.getString("topic"), roomId, new JsonObject().put("roomId", roomId).encode())).await();
+    // Well-formed but for its id: a random UUID has no time in it, and the time picks the partition
+    // of the message log it goes to, so it can never be stored.
+    producer.send(KafkaProducerRecord.create(kafka.getString("topic"), roomId, new ChatMessage(roomId, UUID.randomUUID(), "dora",
+      "random id", System.currentTimeMillis()).toJson().encode())).await();
     producer.close().await();
     String after = vertx.eventBus().<JsonObject>request(Addresses.SEND,
       new JsonObject().put("roomId", roomId).put("senderId", "dora").put("body", "after the poison")).await().body().getString("messageId");
 
-    // The valid message behind the two bad ones in the same partition is stored.
+    // The valid message behind the three bad ones in the same partition is stored.
     Eventually.get(vertx, Duration.ofSeconds(20), () -> messages.newest(roomId, 10),
       l -> l.size() == 1 && l.get(0).messageId().toString().equals(after));
 
@@ -127,7 +133,7 @@ class FanoutAndDeadLetterTest {
           }
         }
         return parked.size();
-      }), n -> n == 2);
+      }), n -> n == 3);
     } finally {
       dlq.close().await();
     }
@@ -136,6 +142,7 @@ class FanoutAndDeadLetterTest {
     assertEquals(Long.parseLong(header(parked.get(0), "origin.offset")) + 1, Long.parseLong(header(parked.get(1), "origin.offset")),
       "both came from the same partition, one after the other");
     assertEquals(true, header(parked.get(1), "reason").contains("messageId"), header(parked.get(1), "reason"));
+    assertTrue(header(parked.get(2), "reason").contains("time-based"), header(parked.get(2), "reason"));
   }
 
   private static String header(KafkaConsumerRecord<String, String> r, String key) {

@@ -1,5 +1,6 @@
 package chatapp.chat.pipeline;
 
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
 import chatapp.bus.MessageBatch;
@@ -158,7 +159,7 @@ class PartitionHandOverTest {
   private static void send(KafkaProducer<String, String> producer, String topic, List<String> roomIds, String body,
                            Map<UUID, Integer> partitionOf, Map<Integer, Long> endOffsets) {
     for (String roomId : roomIds) {
-      ChatMessage m = new ChatMessage(roomId, UUID.randomUUID(), "alice", body, System.currentTimeMillis());
+      ChatMessage m = new ChatMessage(roomId, Uuids.timeBased(), "alice", body, System.currentTimeMillis());
       RecordMetadata meta = producer.send(KafkaProducerRecord.create(topic, roomId, m.toJson().encode())).await();
       partitionOf.put(m.messageId(), meta.getPartition());
       endOffsets.merge(meta.getPartition(), meta.getOffset() + 1, Math::max);
