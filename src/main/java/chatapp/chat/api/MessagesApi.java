@@ -12,6 +12,9 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
 
 import java.util.List;
 import java.util.UUID;
@@ -44,8 +47,10 @@ final class MessagesApi {
     String me = Access.caller(ctx);
     String roomId = ctx.pathParam("roomId");
     UUID before = timeUuid(ctx.queryParams().get("before"));
-    String rawLimit = ctx.queryParams().get("limit");
-    int limit = rawLimit == null ? DEFAULT_LIMIT : Integer.parseInt(rawLimit);
+    // As the contract's validator read it (it takes 1e1 for 10), not parsed a second time.
+    ValidatedRequest validated = ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    RequestParameter limitParam = validated.getQuery().get("limit");
+    int limit = limitParam == null || limitParam.isNull() ? DEFAULT_LIMIT : limitParam.getInteger();
     if (limit < 1 || limit > MAX_LIMIT) {
       throw Problem.badRequest("limit", "must be between 1 and " + MAX_LIMIT);
     }

@@ -143,6 +143,10 @@ class MessagesApiTest {
     assertEquals("body", field(ApiClient.problem(api.post(path, alice, new JsonObject().put("body", "é".repeat(2049))), 400)));
     assertEquals("limit", field(ApiClient.problem(api.get(path + "?limit=101", alice), 400)));
     assertEquals("limit", field(ApiClient.problem(api.get(path + "?limit=0", alice), 400)));
+    assertEquals("limit", field(ApiClient.problem(api.get(path + "?limit=1.5", alice), 400)));
+    // The contract's validator reads 1e1 as the integer 10; the handler must read it the same way.
+    HttpResponse<Buffer> tenAsExponent = api.get(path + "?limit=1e1", alice);
+    assertEquals(200, tenAsExponent.statusCode(), tenAsExponent.bodyAsString());
     assertEquals("before", field(ApiClient.problem(api.get(path + "?before=nope", alice), 400)));
     assertEquals("before", field(ApiClient.problem(api.get(path + "?before=" + UUID.randomUUID(), alice), 400)));
     assertTrue(messages.newest(roomId, 10).await().isEmpty(), "nothing was written");
