@@ -61,31 +61,35 @@ final class PresenceView {
     return all.size();
   }
 
-  /** Pushes items to the user on every stream that reports him online; true if any did. */
+  /**
+   * Pushes items to the user on every stream that reports him online; true if any took them. A copy
+   * is walked: a stream found reset is forgotten on the way.
+   */
   boolean push(String userId, List<UserNotification> items) {
     boolean pushed = false;
-    for (Map.Entry<WriteStream<NotificationResponse>, Set<String>> e : byStream.entrySet()) {
+    for (Map.Entry<WriteStream<NotificationResponse>, Set<String>> e : List.copyOf(byStream.entrySet())) {
       if (e.getValue().contains(userId)) {
-        write(e.getKey(), userId, items);
-        pushed = true;
+        pushed |= write(e.getKey(), userId, items);
       }
     }
     return pushed;
   }
 
-  /** Writes items to one stream if it is still open. */
-  void write(WriteStream<NotificationResponse> stream, String userId, List<UserNotification> items) {
+  /** Writes items to one stream if it is still open; false if it was not, or turned out reset. */
+  boolean write(WriteStream<NotificationResponse> stream, String userId, List<UserNotification> items) {
     if (!isOpen(stream)) {
-      return;
+      return false;
     }
     JsonArray array = new JsonArray();
     items.forEach(n -> array.add(n.toJson()));
     String update = new JsonObject().put("type", "notifications").put("items", array).encode();
     try {
       stream.write(NotificationResponse.newBuilder().setUserId(userId).setUpdate(update).build());
+      return true;
     } catch (IllegalStateException broken) {
       // Reset by the peer before its error was reported: it is gone, and so are its users.
       closed(stream);
+      return false;
     }
   }
 }
