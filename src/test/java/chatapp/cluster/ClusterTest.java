@@ -15,6 +15,7 @@ import chatapp.grpc.UnaryCall;
 import chatapp.proto.notification.ListNotificationsRequest;
 import chatapp.proto.notification.Notification;
 import chatapp.proto.notification.NotificationServiceGrpcClient;
+import chatapp.proto.notification.OfflineUserRequest;
 import chatapp.testing.BridgeClient;
 import chatapp.testing.Eventually;
 import chatapp.testing.Frames;
@@ -29,6 +30,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.grpc.client.GrpcClient;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import com.hazelcast.core.Hazelcast;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -263,6 +265,43 @@ class ClusterTest {
 
   @Test
   @Order(4)
+  @DisplayName("a user connected to both nodes gets each of his notifications once on each socket, in order")
+  void notificationsOncePerSocketAcrossNodes() {
+    String dan = "dan-" + UUID.randomUUID();
+    String roomId = "room-" + UUID.randomUUID();
+    try (BridgeClient onFirst = joined(0, dan, Addresses.user(dan)); BridgeClient onSecond = joined(1, dan, Addresses.user(dan))) {
+      // Both nodes' presence streams report him to the service, which pushes on each.
+      Eventually.get(observer, WAIT, () -> observer.sharedData().<String, JsonObject>getAsyncMap(Presence.MAP)
+        .compose(map -> map.get(dan)), held -> held != null && held.size() == 2);
+      Eventually.get(observer, WAIT, ClusterTest::onlineAtNotificationService, users -> users >= 1);
+      NotificationServiceGrpcClient notifications = NotificationServiceGrpcClient.create(grpc, notificationAddress);
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        notifications.notifyOfflineUsers(OfflineUserRequest.newBuilder().addUserIds(dan).setRoomId(roomId)
+          .setMessage("n" + i).setMessageId(Uuids.timeBased().toString()).build()).await();
+        expected.add(i);
+        for (BridgeClient socket : List.of(onFirst, onSecond)) {
+          socket.frames.await(f -> countsFor(List.of(f), roomId).contains(expected.size()), WAIT);
+        }
+      }
+      // Each node passed the service's push to its own sockets only: one copy each, counts 1, 2, 3.
+      assertEquals(expected, countsFor(onFirst.frames.all(), roomId), "the socket on node 1");
+      assertEquals(expected, countsFor(onSecond.frames.all(), roomId), "the socket on node 2");
+    }
+  }
+
+  /** The room's counts in the notification frames among {@code frames}, in order of arrival. */
+  private static List<Integer> countsFor(List<JsonObject> frames, String roomId) {
+    return frames.stream()
+      .filter(f -> f.getValue("body") instanceof JsonObject b && "notifications".equals(b.getString("type")))
+      .flatMap(f -> f.getJsonObject("body").getJsonArray("items").stream().map(JsonObject.class::cast))
+      .filter(item -> roomId.equals(item.getString("roomId")))
+      .map(item -> item.getInteger("count"))
+      .toList();
+  }
+
+  @Test
+  @Order(5)
   @DisplayName("sockets do not become cluster registrations: ten sockets of a room on one node are one entry in the cluster's map (vert.x 3797)")
   void registrationsGrowWithNodesNotSockets() {
     String alice = "alice-" + UUID.randomUUID();
@@ -294,7 +333,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("a SIGKILLed node loses nothing acknowledged; its user goes offline within 10 s, reconnects to the survivor and recovers what he missed")
   void killedNodeLosesNothing() {
     String ann = "ann-" + UUID.randomUUID();

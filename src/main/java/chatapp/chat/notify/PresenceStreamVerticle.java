@@ -9,6 +9,7 @@ import chatapp.proto.chat.NotificationResponse;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.DecodeException;
@@ -50,6 +51,7 @@ public class PresenceStreamVerticle extends VerticleBase {
 
   /** A PING frame carries exactly 8 bytes, echoed back in its answer. */
   private static final Buffer PING = Buffer.buffer(new byte[8]);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Set<String> online = new LinkedHashSet<>();
   /** Connected while no stream was up: their pending notifications are still to be asked for. */
@@ -157,7 +159,9 @@ public class PresenceStreamVerticle extends VerticleBase {
     try {
       JsonObject update = new JsonObject(response.getUpdate());
       if (!response.getUserId().isBlank() && "notifications".equals(update.getString("type"))) {
-        vertx.eventBus().publish(Addresses.user(response.getUserId()), update);
+        // To this node's sockets only: the service pushes on the stream of every node that holds
+        // the user, and each node's copy published cluster-wide reached every socket once per node.
+        vertx.eventBus().publish(Addresses.user(response.getUserId()), update, LOCAL);
         return;
       }
     } catch (DecodeException | ClassCastException e) {
