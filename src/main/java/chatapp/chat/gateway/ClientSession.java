@@ -146,8 +146,15 @@ abstract class ClientSession {
     deliver(address, messageId, deliveryFrame(address, body));
   }
 
-  /** Starts handing the room of {@code address} to this socket; completes once that is live on this node. */
+  /**
+   * Starts handing the room of {@code address} to this socket; completes once that is live on this
+   * node. A socket that closed meanwhile (while its membership was read) joins nothing: its close
+   * has already left every feed, and a feed joined now would hold it for good.
+   */
   Future<Void> listenToRoom(String address) {
+    if (closed) {
+      return Future.failedFuture("the socket is closed");
+    }
     return feeds.join(address, BridgeRules.roomOf(address), this);
   }
 

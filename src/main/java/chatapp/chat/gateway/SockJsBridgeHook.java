@@ -130,6 +130,10 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
         refuse(event, address, refusal.code(), refusal.reason(), refusal.message());
         return;
       }
+      if (session.isClosed()) { // closed while its membership was read
+        event.complete(false);
+        return;
+      }
       UUID after = BridgeRules.lastMessageId(frame);
       session.accepted(address, after);
       log.debug("registered user={} socket={} address={} after={}", session.userId, session.socketId, address, after);

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -114,6 +115,20 @@ class RoomFeedsTest {
     waitFor(() -> !onLoop(() -> feeds.isListening(ADDRESS)), "the consumer goes once the linger is over");
     long afterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left);
     assertTrue(afterMs >= RoomFeeds.LINGER_MS - 100, "not before the linger: gone after " + afterMs + " ms");
+  }
+
+  @Test
+  void aSocketClosedBeforeItsRegistrationWasCheckedJoinsNothing() {
+    RoomFeeds feeds = onLoop(() -> RoomFeeds.onThisLoop(vertx));
+    Recording gone = onLoop(() -> new Recording(feeds));
+    // The socket closes while the gateway reads its membership; the answer comes after.
+    onLoop(() -> {
+      gone.close();
+      return null;
+    });
+    Future<Void> joined = onLoop(() -> gone.listenToRoom(ADDRESS));
+    assertTrue(joined.failed(), "a closed socket is not handed the room");
+    assertFalse(onLoop(() -> feeds.isListening(ADDRESS)), "no consumer is left for a socket nobody will close again");
   }
 
   private void publish(String messageId) {
