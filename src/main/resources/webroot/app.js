@@ -225,7 +225,17 @@
       if (state.current) { loadMembers(state.current); }
     };
     eb.onclose = function () { status('Signed in as ' + state.userId + ', reconnecting…'); };
-    eb.onerror = function (err) { error(err && err.body ? 'refused: ' + err.body : 'connection error'); };
+    eb.onerror = function (err) {
+      if (err && err.body === 'token_expired') {
+        // The gateway closes a socket when its token expires; reconnecting with it would be refused.
+        // The last ids seen stay, so signing in again recovers what came meanwhile.
+        eb.enableReconnect(false);
+        sessionStorage.removeItem('chat.session');
+        location.reload();
+        return;
+      }
+      error(err && err.body ? 'refused: ' + err.body : 'connection error');
+    };
   }
 
   /**

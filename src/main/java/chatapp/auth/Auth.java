@@ -106,6 +106,12 @@ public final class Auth {
         .setIssuer(config.getString("issuer")).setAudience(List.of(config.getString("audience"))));
   }
 
+  /** When the principal's token stops being valid, in epoch milliseconds; 0 when it never does. */
+  public static long expiresAtMs(User user) {
+    // The JWT provider keeps the token's exp among the user's attributes; get() looks there first.
+    return user != null && user.get("exp") instanceof Number exp ? exp.longValue() * 1000 : 0;
+  }
+
   /** The user id an authenticated principal speaks as: the token's subject, nothing a client sends. */
   public static String userId(User user) {
     return user == null ? null : user.principal().getString("sub");

@@ -38,6 +38,10 @@ abstract class ClientSession {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
+  /** WebSocket close codes (4000-4999 are the application's): the socket fell behind; its token expired. */
+  static final int CLOSE_SLOW_CONSUMER = 4008;
+  static final int CLOSE_TOKEN_EXPIRED = 4401;
+
   final String userId;
   final String socketId = UUID.randomUUID().toString();
   /** {@link GatewayMetrics#SOCKJS} or {@link GatewayMetrics#TCP}. */
@@ -83,7 +87,8 @@ abstract class ClientSession {
   /** Writes a frame to the wire; the future completes once it left this process. */
   protected abstract Future<Void> transportWrite(Buffer frame);
 
-  protected abstract void transportClose(String reason);
+  /** Closes the transport; {@code code} is a WebSocket close code ({@link #CLOSE_SLOW_CONSUMER}, {@link #CLOSE_TOKEN_EXPIRED}). */
+  protected abstract void transportClose(int code, String reason);
 
   /** The wire form of a JSON frame. */
   protected abstract Buffer encode(JsonObject frame);
@@ -326,6 +331,25 @@ abstract class ClientSession {
     }
   }
 
+  /**
+   * The token the socket opened with has expired: the socket would otherwise keep its rights for as
+   * long as it stays open, where every HTTP request is checked. The client reconnects with a fresh one.
+   */
+  void tokenExpired() {
+    if (closed) {
+      return;
+    }
+    log.info("token expired user={} socket={} bridge={}, disconnecting", userId, socketId, bridge);
+    error(null, 401, "token_expired", "your token expired: reconnect with a fresh one");
+    close();
+    transportClose(CLOSE_TOKEN_EXPIRED, "token expired");
+  }
+
+  /** Runs {@code action} on this socket's event loop, where its state lives. */
+  void onItsLoop(Runnable action) {
+    feeds.onItsLoop(action);
+  }
+
   private void slowConsumer() {
     if (closed) {
       return;
@@ -335,6 +359,6 @@ abstract class ClientSession {
       userId, socketId, bridge, inTransport + queuedLive, maxOutboundBytes);
     error(null, 429, "slow_consumer", "this socket did not keep up with its messages: reconnect and recover from the last message seen");
     close();
-    transportClose("slow consumer");
+    transportClose(CLOSE_SLOW_CONSUMER, "slow consumer");
   }
 }

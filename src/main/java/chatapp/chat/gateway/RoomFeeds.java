@@ -96,6 +96,15 @@ final class RoomFeeds {
     return feed.consumer.completion();
   }
 
+  /** Runs {@code action} on this loop: now if called there, else next. */
+  void onItsLoop(Runnable action) {
+    if (Thread.currentThread() == thread) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
   /** Stops handing {@code address} to {@code session}; the room's consumer goes {@link #LINGER_MS} after its last socket on this loop. */
   void leave(String address, ClientSession session) {
     if (Thread.currentThread() != thread) {

@@ -80,11 +80,12 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       event.complete(false);
       return;
     }
-    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
+    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().normalizedPath());
     if (sockJsSession != null) {
       sessionOwners.put(sockJsSession, userId);
     }
-    sessions.opened(event.socket(), new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics, RoomFeeds.onThisLoop(vertx)));
+    sessions.opened(event.socket(), new SockJsSession(event.socket(), userId, maxOutboundBytes, metrics, RoomFeeds.onThisLoop(vertx)),
+      Auth.expiresAtMs(event.socket().webUser()));
     // Synchronously: the bridge reads the socket's frames only once this event is complete.
     event.complete(true);
   }

@@ -8,9 +8,6 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 /** A client on the SockJS bridge: frames are the bridge's JSON envelopes, one per SockJS message. */
 final class SockJsSession extends ClientSession {
 
-  /** WebSocket close code for a socket dropped by the gateway (4000-4999: the application's own). */
-  static final int CLOSE_SLOW_CONSUMER = 4008;
-
   /** Deliveries, encoded once per publish and event loop for all the sockets that get it. */
   private static final FrameCache DELIVERIES = new FrameCache((address, body) -> envelope(address, body).toBuffer());
 
@@ -27,9 +24,9 @@ final class SockJsSession extends ClientSession {
   }
 
   @Override
-  protected void transportClose(String reason) {
+  protected void transportClose(int code, String reason) {
     // The raw WebSocket transport passes code and reason on; SockJS framing has its own close frame.
-    socket.close(CLOSE_SLOW_CONSUMER, reason);
+    socket.close(code, reason);
   }
 
   @Override

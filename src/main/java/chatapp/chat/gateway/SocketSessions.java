@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * keep theirs the same way, here: a session that opens or closes is told to presence (the user is
  * online while one of his sockets is open, on any node) and to the open-sockets gauge, and every
  * {@code gateway.membershipTtlSeconds} each session checks its rooms again, so that a member taken
- * out of a room stops getting it.
+ * out of a room stops getting it. A session ends when the token it opened with expires.
  */
 final class SocketSessions<K, S extends ClientSession> {
 
@@ -25,6 +25,8 @@ final class SocketSessions<K, S extends ClientSession> {
   private final Vertx vertx;
   private final Presence presence;
   private final Map<K, S> sessions = new ConcurrentHashMap<>();
+  /** The timer that ends a session when its token expires, by socket. */
+  private final Map<K, Long> expiries = new ConcurrentHashMap<>();
   private final long sweep;
 
   SocketSessions(Vertx vertx, JsonObject gateway, MembershipCache members) {
@@ -39,8 +41,16 @@ final class SocketSessions<K, S extends ClientSession> {
     return sessions.get(socket);
   }
 
-  void opened(K socket, S session) {
+  /** A socket opened by a token valid until {@code expiresAtMs} (0: no end); it is closed then. */
+  void opened(K socket, S session, long expiresAtMs) {
     sessions.put(socket, session);
+    if (expiresAtMs > 0) {
+      long delay = Math.max(1, expiresAtMs - System.currentTimeMillis());
+      expiries.put(socket, vertx.setTimer(delay, t -> {
+        expiries.remove(socket);
+        session.onItsLoop(session::tokenExpired);
+      }));
+    }
     GatewayMetrics.socketOpened(session.bridge);
     log.debug("{} socket open user={} socket={}", session.bridge, session.userId, session.socketId);
     presence.connected(session.userId, session.socketId)
@@ -52,6 +62,10 @@ final class SocketSessions<K, S extends ClientSession> {
     S session = sessions.remove(socket);
     if (session == null) {
       return;
+    }
+    Long expiry = expiries.remove(socket);
+    if (expiry != null) {
+      vertx.cancelTimer(expiry);
     }
     session.close();
     GatewayMetrics.socketClosed(session.bridge);

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
 import org.slf4j.Logger;
@@ -95,14 +96,15 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
     String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
     // The token goes no further than this check.
     frame.put("body", new JsonObject());
-    Future<String> userId = token == null || token.isBlank()
+    Future<User> user = token == null || token.isBlank()
       ? Future.failedFuture("the body must be {\"token\": \"<JWT>\"}")
-      : auth.provider().authenticate(new TokenCredentials(token)).map(Auth::userId);
-    userId.onComplete(ar -> {
-      if (ar.succeeded() && ar.result() != null && !ar.result().isBlank() && sessions.get(socket) == null) {
-        sessions.opened(socket, new TcpSession(socket, ar.result(), maxOutboundBytes, metrics, feeds));
+      : auth.provider().authenticate(new TokenCredentials(token));
+    user.onComplete(ar -> {
+      String userId = ar.succeeded() ? Auth.userId(ar.result()) : null;
+      if (userId != null && !userId.isBlank() && sessions.get(socket) == null) {
+        sessions.opened(socket, new TcpSession(socket, userId, maxOutboundBytes, metrics, feeds), Auth.expiresAtMs(ar.result()));
         socket.closeHandler(v -> sessions.closed(socket));
-        frame.put("headers", BridgeRules.trustedHeaders(ar.result()));
+        frame.put("headers", BridgeRules.trustedHeaders(userId));
       } else {
         metrics.refused("unauthenticated");
         frame.put("headers", new JsonObject().put(LOGIN_ERROR, token == null ? "the body must be {\"token\": \"<JWT>\"}"

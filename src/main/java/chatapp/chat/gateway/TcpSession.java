@@ -75,7 +75,7 @@ final class TcpSession extends ClientSession {
   }
 
   @Override
-  protected void transportClose(String reason) {
+  protected void transportClose(int code, String reason) {
     socket.close();
   }
 

@@ -97,7 +97,7 @@ class GatewayLimitsTest {
       s.resume();
       s.frames.await(fr -> "err".equals(fr.getString("type")) && "slow_consumer".equals(fr.getString("body")), WAIT);
       s.frames.awaitClosed(WAIT);
-      assertEquals((short) SockJsSession.CLOSE_SLOW_CONSUMER, s.closeStatus());
+      assertEquals((short) ClientSession.CLOSE_SLOW_CONSUMER, s.closeStatus());
       // The fast member's socket is still served.
       String id = SocketGatewayTest.send(f, room, "still here").getString("messageId");
       f.frames.await(fr -> messageOn(address).test(fr) && id.equals(fr.getJsonObject("body").getString("messageId")), WAIT);

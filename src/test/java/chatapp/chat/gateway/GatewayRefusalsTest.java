@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import static chatapp.testing.Frames.errorOn;
 import static chatapp.testing.Frames.messageOn;
@@ -87,6 +88,33 @@ class GatewayRefusalsTest {
       assertEquals(200, with);
     } finally {
       http.close().await();
+    }
+  }
+
+  @Test
+  @DisplayName("a socket is closed with token_expired when the token it opened with expires, on the SockJS and the TCP bridge")
+  void aSocketEndsWithItsToken() {
+    String alice = GatewayFixture.user("alice");
+    String room = fx.room(alice);
+    // Valid for two more seconds (exp is in whole seconds).
+    String shortLived = fx.auth.provider().generateToken(new JsonObject().put("sub", alice)
+        .put("exp", System.currentTimeMillis() / 1000 + 2),
+      new JWTOptions().setAlgorithm("HS256").setIssuer("chat").setAudience(List.of("chat")));
+    Predicate<JsonObject> expired = f -> "err".equals(f.getString("type")) && "token_expired".equals(f.getString("body"));
+    try (BridgeClient ws = BridgeClient.connect(fx.vertx, fx.httpPort, shortLived).await().join(Addresses.room(room), new JsonObject(), WAIT);
+         TcpBridgeClient tcp = TcpBridgeClient.connect(fx.vertx, fx.tcpPort).await()) {
+      JsonObject login = tcp.request(Addresses.CLIENT_LOGIN, new JsonObject().put("token", shortLived));
+      assertEquals(alice, login.getJsonObject("body").getString("userId"), login::encode);
+      assertEquals(401, ws.frames.await(expired, WAIT).getInteger("failureCode"));
+      ws.frames.awaitClosed(WAIT);
+      assertEquals((short) ClientSession.CLOSE_TOKEN_EXPIRED, ws.closeStatus());
+      assertEquals(401, tcp.frames.await(expired, WAIT).getInteger("failureCode"));
+      tcp.frames.awaitClosed(WAIT);
+    }
+    // A long-lived token's socket stays: the expiry is the token's, not a fixed lifetime.
+    try (BridgeClient ws = joined(alice, room)) {
+      assertEquals("rec", ws.request(Addresses.CLIENT_SEND, new JsonObject().put("roomId", room).put("body", "still here"))
+        .getString("type"));
     }
   }
 

@@ -55,7 +55,7 @@ class RoomFeedsTest {
     }
 
     @Override
-    protected void transportClose(String reason) {
+    protected void transportClose(int code, String reason) {
     }
 
     @Override
