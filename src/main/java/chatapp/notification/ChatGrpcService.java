@@ -49,6 +49,11 @@ final class ChatGrpcService extends ChatServiceGrpcService {
     if (request.getMessageBytes().size() > maxMessageBytes) {
       return failure("message is over " + maxMessageBytes + " bytes");
     }
+    String problem = IdChecks.firstProblem(List.of(request.getUserId()), request.getRoomId(), request.getMessageId(),
+      request.getSenderId());
+    if (problem != null) {
+      return failure(problem);
+    }
     return notifier.notify(request.getRoomId(), List.of(request.getUserId()), request.getMessageId(),
         request.getSenderId(), request.getMessage())
       .map(v -> SendNotificationResponse.newBuilder().setStatus("success").build())

@@ -57,6 +57,10 @@ final class NotificationGrpcService extends NotificationServiceGrpcService {
       }
       users.add(userId);
     }
+    String problem = IdChecks.firstProblem(users, request.getRoomId(), request.getMessageId(), request.getSenderId());
+    if (problem != null) {
+      return invalid(problem);
+    }
     log.debug("notify room={} message={} users={}", request.getRoomId(), request.getMessageId(), users.size());
     return notifier.notify(request.getRoomId(), users, request.getMessageId(), request.getSenderId(), request.getMessage())
       .map(Empty.getDefaultInstance());
@@ -66,6 +70,10 @@ final class NotificationGrpcService extends NotificationServiceGrpcService {
   public Future<ListNotificationsResponse> listNotifications(ListNotificationsRequest request) {
     if (request.getUserId().isBlank()) {
       return invalid("userId must not be empty");
+    }
+    String problem = IdChecks.idProblem("userId", request.getUserId());
+    if (problem != null) {
+      return invalid(problem);
     }
     return notifier.list(request.getUserId(), request.getUnreadOnly(), request.getLimit())
       .recover(Notifier::unavailable)
@@ -80,6 +88,16 @@ final class NotificationGrpcService extends NotificationServiceGrpcService {
   public Future<MarkReadResponse> markRead(MarkReadRequest request) {
     if (request.getUserId().isBlank()) {
       return invalid("userId must not be empty");
+    }
+    String problem = IdChecks.idProblem("userId", request.getUserId());
+    if (problem != null) {
+      return invalid(problem);
+    }
+    for (String roomId : request.getRoomIdsList()) {
+      problem = IdChecks.idProblem("roomIds", roomId);
+      if (problem != null) {
+        return invalid(problem);
+      }
     }
     return notifier.markRead(request.getUserId(), Set.copyOf(request.getRoomIdsList()))
       .recover(Notifier::unavailable)

@@ -3,6 +3,7 @@ package chatapp.notification;
 import chatapp.Services;
 import chatapp.grpc.HealthProbe;
 import chatapp.proto.chat.SendNotificationRequest;
+import chatapp.proto.chat.SendNotificationResponse;
 import chatapp.proto.notification.OfflineUserRequest;
 import chatapp.testing.TestConfig;
 import io.vertx.core.Future;
@@ -89,6 +90,32 @@ class RefusalTest {
     authorized.notify(OfflineUserRequest.newBuilder().addUserIds(a).addUserIds(b).addUserIds(c).setRoomId("r")
       .setMessage("éééééééé").build()).await();
     assertEquals(1, authorized.list(c, false).await().size());
+  }
+
+  @Test
+  @DisplayName("ids the store cannot key, with control characters, or a message id without a time are INVALID_ARGUMENT, for every user of the call")
+  void invalidIds() {
+    String a = unique("a");
+    String b = unique("b");
+    String tooLong = "x".repeat(IdChecks.MAX_ID_BYTES + 1);
+    List<OfflineUserRequest> refused = List.of(
+      // The valid users come first: nothing may be stored for them either.
+      OfflineUserRequest.newBuilder().addUserIds(a).addUserIds(b).addUserIds(tooLong).setRoomId("r").setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId(tooLong).setMessage("hi").build(),
+      // A NUL-prefixed room id would name the store's key for direct notifications.
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("\u0000direct\u0000" + b).setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("r").setSenderId("s\nx").setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("r").setMessageId("not-a-uuid").setMessage("hi").build(),
+      OfflineUserRequest.newBuilder().addUserIds(a).setRoomId("r").setMessageId(UUID.randomUUID().toString()).setMessage("hi").build());
+    for (OfflineUserRequest request : refused) {
+      assertEquals(GrpcStatus.INVALID_ARGUMENT, statusOf(() -> authorized.notify(request)), request.getRoomId().length() > 100
+        ? "a long room id" : request.toString().length() > 300 ? "a long user id" : request.toString());
+    }
+    assertEquals(GrpcStatus.INVALID_ARGUMENT, statusOf(() -> authorized.list(tooLong, false)));
+    SendNotificationResponse seed = authorized.send(SendNotificationRequest.newBuilder().setUserId(a).setMessage("hi")
+      .setMessageId(UUID.randomUUID().toString()).build()).await();
+    assertEquals("failure", seed.getStatus(), "the seed's call reads a status");
+    nothingStoredFor(a, b);
   }
 
   @Test
