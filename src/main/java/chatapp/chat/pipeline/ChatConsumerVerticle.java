@@ -66,6 +66,12 @@ public class ChatConsumerVerticle extends VerticleBase {
   private static final DeliveryOptions HAND_OFF = new DeliveryOptions().setLocalOnly(true).setSendTimeout(86_400_000L);
   /** Records handed over but not yet stored and published; past it, polling waits. */
   private static final int MAX_IN_FLIGHT = 5_000;
+  /**
+   * Records a partition may have waiting behind its batch out; past it the partition is paused
+   * until that batch completes. One partition whose writes keep failing would otherwise take the
+   * whole in-flight budget, and polling would stop for every other partition of the node.
+   */
+  private static final int MAX_WAITING = 1_000;
 
   private final PipelineMeters meters = PipelineMeters.get();
   /** The partitions this node owns, each with its work in progress. */
@@ -130,6 +136,10 @@ public class ChatConsumerVerticle extends VerticleBase {
       Owned partition = owned.computeIfAbsent(tp, Owned::new);
       if (partition.waiting != null) {
         partition.waiting.addAll(list);
+        if (partition.waiting.size() >= MAX_WAITING && !partition.paused) {
+          partition.paused = true;
+          consumer.pause(Set.of(tp));
+        }
       } else {
         batch(partition, list);
       }
@@ -150,6 +160,8 @@ public class ChatConsumerVerticle extends VerticleBase {
     final TreeMap<Long, HandedOff> handingOff = new TreeMap<>();
     /** Given to another node: what is still out for it completes for nothing. */
     boolean revoked;
+    /** Too much waiting behind its batch: not fetched until the batch completes. */
+    boolean paused;
 
     Owned(TopicPartition tp) {
       this.tp = tp;
@@ -189,7 +201,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     }
     TopicPartition tp = partition.tp;
     OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
-    storeAndPublish(tp, list).onComplete(ar -> {
+    storeAndPublish(partition, list).onComplete(ar -> {
       if (ar.failed() && running && !partition.revoked) {
         log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
           list.get(0).offset(), next.getOffset() - 1, MAX_BACKOFF_MS, ar.cause().toString());
@@ -203,6 +215,10 @@ public class ChatConsumerVerticle extends VerticleBase {
         }
         List<KafkaConsumerRecord<String, String>> more = partition.waiting;
         partition.waiting = null;
+        if (partition.paused) {
+          partition.paused = false;
+          consumer.resume(Set.of(tp));
+        }
         if (!more.isEmpty() && running) {
           batch(partition, more);
         }
@@ -217,7 +233,8 @@ public class ChatConsumerVerticle extends VerticleBase {
    * that order, so the room's order holds without a round trip per message. A record that is not
    * a chat message is parked on the dead-letter topic and left out.
    */
-  private Future<JsonArray> storeAndPublish(TopicPartition tp, List<KafkaConsumerRecord<String, String>> list) {
+  private Future<JsonArray> storeAndPublish(Owned partition, List<KafkaConsumerRecord<String, String>> list) {
+    TopicPartition tp = partition.tp;
     List<ChatMessage> messages = new ArrayList<>(list.size());
     // The Kafka timestamps of the records that are messages (the parked ones are not stored).
     long[] sentAt = new long[list.size()];
@@ -237,14 +254,14 @@ public class ChatConsumerVerticle extends VerticleBase {
     String what = "topic=" + tp.getTopic() + " partition=" + tp.getPartition() + " offsets " + list.get(0).offset() + " to "
       + list.get(list.size() - 1).offset();
     MessageBatch batch = new MessageBatch(messages, 0);
-    return withRetry(what, Addresses.STORE, batch, 0)
+    return withRetry(partition, what, Addresses.STORE, batch, 0)
       .compose(v -> {
         meters.stored.increment(messages.size());
         for (int i = 0; i < messages.size(); i++) {
           meters.storedRecord(sentAt[i]);
         }
         // When it was stored: the fan-out measures from here to the room's sockets.
-        return withRetry(what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
+        return withRetry(partition, what, Addresses.FANOUT, batch.stored(System.nanoTime()), 0);
       })
       .compose(handOffs -> Future.all(parked).map(v -> (JsonArray) handOffs));
   }
@@ -338,12 +355,15 @@ public class ChatConsumerVerticle extends VerticleBase {
     });
   }
 
-  /** A request retried with capped backoff until it succeeds (or this verticle stops): nothing storable is skipped. */
-  private Future<Object> withRetry(String what, String address, MessageBatch batch, int attempt) {
+  /**
+   * A request retried with capped backoff until it succeeds, this verticle stops or the partition
+   * moves to another node (whose own retries take over): nothing storable is skipped.
+   */
+  private Future<Object> withRetry(Owned partition, String what, String address, MessageBatch batch, int attempt) {
     return vertx.eventBus().request(address, batch, new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true))
       .map(Message::body)
       .recover(e -> {
-        if (!running) {
+        if (!running || partition.revoked) {
           return Future.failedFuture(e);
         }
         long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
@@ -351,7 +371,7 @@ public class ChatConsumerVerticle extends VerticleBase {
         log.warn("{} failed {} ({} messages) attempt={}, retrying in {} ms: {}", address, what, batch.messages().size(), attempt + 1,
           delay, e.getMessage());
         Promise<Object> retried = Promise.promise();
-        vertx.setTimer(delay, t -> withRetry(what, address, batch, attempt + 1).onComplete(retried));
+        vertx.setTimer(delay, t -> withRetry(partition, what, address, batch, attempt + 1).onComplete(retried));
         return retried.future();
       });
   }
