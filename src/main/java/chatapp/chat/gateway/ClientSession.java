@@ -54,6 +54,8 @@ abstract class ClientSession {
   private long inTransport;
   /** Bytes of live frames held for a recovering room or waiting in the backlog. */
   private long queuedLive;
+  /** Bytes of recovered messages waiting in the backlog. */
+  private long queuedRecovered;
   /** Frames waiting for the transport to drain: recovery output, and what follows it. */
   private final Deque<Pending> backlog = new ArrayDeque<>();
   private final Map<String, Held> recovering = new HashMap<>();
@@ -228,22 +230,48 @@ abstract class ClientSession {
   }
 
   /**
-   * Writes the missed messages (oldest first), or a reload notice when there were too many, then
-   * the live frames held meanwhile, skipping those the recovery already wrote.
+   * Writes the missed messages (oldest first), then the live frames held meanwhile, skipping those
+   * the recovery already wrote. Recovered messages wait for the transport outside the live bound;
+   * past {@code maxQueuedBytes} of them for this socket, the room gets a reload notice instead, so a
+   * client that recovers many rooms and reads nothing holds a bounded share of the node's memory.
    */
-  void recovered(String address, List<ChatMessage> missed, JsonObject reload) {
+  void recovered(String address, List<ChatMessage> missed, long maxQueuedBytes) {
+    List<Pending> frames = new ArrayList<>(missed.size());
+    long bytes = 0;
+    for (ChatMessage m : missed) {
+      Pending p = new Pending(m.messageId().toString(), encode(delivery(address, m.toJson().put("type", "message"))), false);
+      frames.add(p);
+      bytes += p.frame().length();
+    }
+    if (queuedRecovered + bytes > maxQueuedBytes) {
+      reload(address, Recovery.reload(BridgeRules.roomOf(address), "more was missed than this socket may queue at once ("
+        + maxQueuedBytes + " bytes): reload the history"));
+      return;
+    }
+    if (release(address, frames, null)) {
+      queuedRecovered += bytes;
+    }
+  }
+
+  /** Writes a reload notice for the room instead of what was missed, then the live frames held meanwhile. */
+  void reload(String address, JsonObject reload) {
+    release(address, List.of(), reload);
+  }
+
+  /** False when the room is no longer recovering (unregistered meanwhile) or the socket closed: nothing was queued. */
+  private boolean release(String address, List<Pending> recoveredFrames, JsonObject reload) {
     Held held = recovering.remove(address);
     if (held == null || closed) {
-      return;
+      return false;
     }
     Set<String> written = new HashSet<>();
     written.add(held.after().toString());
     if (reload != null) {
       backlog.add(new Pending(null, encode(delivery(address, reload)), false));
     } else {
-      for (ChatMessage m : missed) {
-        written.add(m.messageId().toString());
-        backlog.add(new Pending(null, encode(delivery(address, m.toJson().put("type", "message"))), false));
+      for (Pending p : recoveredFrames) {
+        written.add(p.messageId());
+        backlog.add(p);
       }
     }
     boolean overlapOver = false;
@@ -258,8 +286,10 @@ abstract class ClientSession {
     if (!overlapOver && reload == null) {
       echoes.put(address, written);
     }
-    log.debug("recovered user={} socket={} address={} missed={} reload={}", userId, socketId, address, missed.size(), reload != null);
+    log.debug("recovered user={} socket={} address={} missed={} reload={}", userId, socketId, address, recoveredFrames.size(),
+      reload != null);
     pump();
+    return true;
   }
 
   /** True when {@code messageId} was already written by the recovery of {@code address}. */
@@ -296,6 +326,7 @@ abstract class ClientSession {
     closed = true;
     addresses.forEach(address -> feeds.leave(address, this));
     backlog.clear();
+    queuedRecovered = 0;
     recovering.clear();
     echoes.clear();
   }
@@ -326,6 +357,8 @@ abstract class ClientSession {
       Pending p = backlog.poll();
       if (p.live()) {
         queuedLive -= p.frame().length();
+      } else if (p.messageId() != null) {
+        queuedRecovered -= p.frame().length();
       }
       send(p.frame());
     }

@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -20,10 +19,13 @@ final class Recovery {
 
   private final MessageStore messages;
   private final int limit;
+  private final long maxQueuedBytes;
 
-  Recovery(MessageStore messages, int limit) {
+  /** With {@code gateway.recoveryLimit} (messages a room recovers) and {@code gateway.maxRecoveryBytes} (a socket may queue). */
+  Recovery(MessageStore messages, JsonObject gateway) {
     this.messages = messages;
-    this.limit = limit;
+    this.limit = gateway.getInteger("recoveryLimit", 1000);
+    this.maxQueuedBytes = gateway.getLong("maxRecoveryBytes", 4L << 20);
   }
 
   void recover(ClientSession session, String address, String roomId, UUID after) {
@@ -32,16 +34,16 @@ final class Recovery {
       if (ar.failed()) {
         log.warn("recovery failed user={} socket={} room={} after={}: {}", session.userId, session.socketId, roomId, after,
           ar.cause().toString());
-        session.recovered(address, List.of(), reload(roomId, "the missed messages could not be read: reload the history"));
+        session.reload(address, reload(roomId, "the missed messages could not be read: reload the history"));
       } else if (ar.result().size() > limit) {
-        session.recovered(address, List.of(), reload(roomId, "more than " + limit + " messages were missed: reload the history"));
+        session.reload(address, reload(roomId, "more than " + limit + " messages were missed: reload the history"));
       } else {
-        session.recovered(address, ar.result(), null);
+        session.recovered(address, ar.result(), maxQueuedBytes);
       }
     });
   }
 
-  private static JsonObject reload(String roomId, String reason) {
+  static JsonObject reload(String roomId, String reason) {
     return new JsonObject().put("type", "reload").put("roomId", roomId).put("reason", reason);
   }
 }

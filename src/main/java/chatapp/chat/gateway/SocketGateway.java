@@ -50,7 +50,7 @@ public final class SocketGateway {
     Future<MessageStore> messages = MessageStore.create(cql, cqlConfig);
     return Future.all(rooms, messages).map(v -> {
       MembershipCache members = new MembershipCache(vertx, rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
-      Recovery recovery = new Recovery(messages.result(), gateway.getInteger("recoveryLimit", 1000));
+      Recovery recovery = new Recovery(messages.result(), gateway);
       SockJsBridgeHook hook = new SockJsBridgeHook(vertx, gateway, members, recovery, GatewayMetrics.create());
       return new SocketGateway(vertx, Auth.create(vertx, config.getJsonObject("auth")), cql, hook, gateway);
     }).onFailure(e -> cql.close());

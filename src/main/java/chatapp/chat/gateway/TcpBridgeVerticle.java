@@ -44,7 +44,7 @@ public class TcpBridgeVerticle extends VerticleBase {
     Future<MessageStore> messages = MessageStore.create(cql, cqlConfig);
     return Future.all(rooms, messages).compose(v -> {
       MembershipCache members = new MembershipCache(vertx, rooms.result(), gateway.getInteger("membershipTtlSeconds", 30) * 1000L, 100_000);
-      Recovery recovery = new Recovery(messages.result(), gateway.getInteger("recoveryLimit", 1000));
+      Recovery recovery = new Recovery(messages.result(), gateway);
       hook = new TcpBridgeHook(vertx, gateway, Auth.create(vertx, config().getJsonObject("auth")), members, recovery,
         GatewayMetrics.create());
       login = vertx.eventBus().localConsumer(Addresses.CLIENT_LOGIN, TcpBridgeHook::answerLogin);

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The gateway's bounds, with small limits: a 256 KiB outbound queue per socket, recovery of at most
- * 5 messages, membership re-checked every second; and its meters on /metrics.
+ * 5 messages and 16 KiB, membership re-checked every second; and its meters on /metrics.
  */
 class GatewayLimitsTest {
 
@@ -41,6 +41,7 @@ class GatewayLimitsTest {
     fx = GatewayFixture.start(Map.of(
         "GATEWAY_MAX_OUTBOUND_BYTES", String.valueOf(256 * 1024),
         "GATEWAY_RECOVERY_LIMIT", "5",
+        "GATEWAY_MAX_RECOVERY_BYTES", String.valueOf(16 * 1024),
         "GATEWAY_MEMBERSHIP_TTL_SECONDS", "1"),
       Metrics.enable(new VertxOptions()));
   }
@@ -125,6 +126,35 @@ class GatewayLimitsTest {
         assertEquals(room, reload.getString("roomId"));
         String live = SocketGatewayTest.send(b, room, "live").getString("messageId");
         assertEquals(List.of(live), ids(a.frames.awaitCount(messageOn(address), 1, WAIT)));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a recovery over the socket's recovery bytes is a reload notice, not a queue; one under it is replayed")
+  void recoveryIsBoundedInBytes() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    String address = Addresses.room(room);
+    try (BridgeClient b = joined(bob, room, new JsonObject(), new WebSocketClientOptions())) {
+      String seen = SocketGatewayTest.send(b, room, "seen").getString("messageId");
+      List<String> missed = List.of(SocketGatewayTest.send(b, room, "short 1").getString("messageId"),
+        SocketGatewayTest.send(b, room, "short 2").getString("messageId"));
+      b.frames.awaitCount(messageOn(address), 3, WAIT); // all published, so all stored
+      try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", seen), new WebSocketClientOptions())) {
+        assertEquals(missed, ids(a.frames.awaitCount(messageOn(address), 2, WAIT)), "a small recovery is replayed");
+      }
+      for (int i = 0; i < 4; i++) { // four messages of 4,000 bytes: over 16 KiB, under the count of 5
+        SocketGatewayTest.send(b, room, String.valueOf(i).repeat(4000));
+      }
+      b.frames.awaitCount(messageOn(address), 7, WAIT);
+      try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", missed.get(1)), new WebSocketClientOptions())) {
+        JsonObject reload = a.frames.await(fr -> address.equals(fr.getString("address")) && fr.getValue("body") instanceof JsonObject bd
+          && "reload".equals(bd.getString("type")), WAIT).getJsonObject("body");
+        assertTrue(reload.getString("reason").contains("queue"), reload::encode);
+        String live = SocketGatewayTest.send(b, room, "live").getString("messageId");
+        assertEquals(List.of(live), ids(a.frames.awaitCount(messageOn(address), 1, WAIT)), "nothing replayed, then the live one");
       }
     }
   }
