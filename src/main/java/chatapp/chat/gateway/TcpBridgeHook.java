@@ -148,6 +148,12 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
         UUID after = BridgeRules.lastMessageId(frame);
         session.accepted(address, after);
         session.listen(vertx.eventBus(), address).onComplete(live -> {
+          if (live.failed()) { // as on SockJS: a registration that delivers nothing is no registration
+            session.unregistered(address);
+            session.unlisten(address);
+            refuse(event, address, 503, "unavailable", "the address could not be listened to: retry");
+            return;
+          }
           session.registrationLive(address);
           if (after != null && BridgeRules.roomOf(address) != null) {
             recovery.recover(session, address, BridgeRules.roomOf(address), after);
