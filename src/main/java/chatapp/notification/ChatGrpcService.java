@@ -1,11 +1,13 @@
 package chatapp.notification;
 
+import chatapp.grpc.KeepAlive;
 import chatapp.proto.chat.ChatServiceGrpcService;
 import chatapp.proto.chat.NotificationRequest;
 import chatapp.proto.chat.NotificationResponse;
 import chatapp.proto.chat.SendNotificationRequest;
 import chatapp.proto.chat.SendNotificationResponse;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
@@ -27,14 +29,20 @@ final class ChatGrpcService extends ChatServiceGrpcService {
   static final String CONNECTED = "connected";
   static final String DISCONNECTED = "disconnected";
 
+  private final Vertx vertx;
   private final Notifier notifier;
   private final PresenceView presence;
   private final int maxMessageBytes;
+  private final long keepAliveMs;
+  private final long keepAliveTimeoutMs;
 
-  ChatGrpcService(Notifier notifier, PresenceView presence, JsonObject limits) {
+  ChatGrpcService(Vertx vertx, Notifier notifier, PresenceView presence, JsonObject settings) {
+    this.vertx = vertx;
     this.notifier = notifier;
     this.presence = presence;
-    this.maxMessageBytes = limits.getInteger("maxMessageBytes");
+    this.maxMessageBytes = settings.getInteger("maxMessageBytes");
+    this.keepAliveMs = settings.getLong("streamKeepAliveMs", 5_000L);
+    this.keepAliveTimeoutMs = settings.getLong("streamKeepAliveTimeoutMs", 5_000L);
   }
 
   @Override
@@ -92,6 +100,10 @@ final class ChatGrpcService extends ChatServiceGrpcService {
     if (requests instanceof GrpcServerRequest<?, ?> grpc) {
       // A chat node that goes away resets its stream: Vert.x reports that as a gRPC error, not an exception.
       grpc.errorHandler(error -> broke(responses, error.toString()));
+      // A chat node whose host died, or whose route dropped, sends no reset: without a probe its
+      // users would stay online here, their notifications written to a stream nobody reads.
+      KeepAlive.probe(vertx, grpc.connection(), keepAliveMs, keepAliveTimeoutMs, () -> presence.isOpen(responses),
+        cause -> broke(responses, cause.toString()));
     }
   }
 

@@ -78,7 +78,7 @@ public class NotificationServerVerticle extends VerticleBase {
     // A caller's grpc-timeout is enforced here too: a call it gave up on stops being worked on.
     GrpcServer grpcServer = GrpcServer.server(vertx, new GrpcServerOptions().setScheduleDeadlineAutomatically(true))
       .addService(ServiceAuth.guard(new NotificationGrpcService(notifier, settings), token))
-      .addService(ServiceAuth.guard(new ChatGrpcService(notifier, presence, settings), token))
+      .addService(ServiceAuth.guard(new ChatGrpcService(vertx, notifier, presence, settings), token))
       .addService(health)
       .addService(ServerReflection.v1())
       .addService(ServerReflection.v1alpha());

@@ -59,6 +59,11 @@ final class NotificationClient {
     return new NotificationClient(vertx, grpc, address, other);
   }
 
+  /** The same client, calling the service at {@code other} (a proxy in front of it). */
+  NotificationClient via(SocketAddress other) {
+    return new NotificationClient(vertx, grpc, other, headers);
+  }
+
   private NotificationClient(Vertx vertx, GrpcClient grpc, SocketAddress address, Map<String, String> headers) {
     this.vertx = vertx;
     this.grpc = grpc;

@@ -6,12 +6,14 @@ import chatapp.notification.channel.DeadLetterStore;
 import chatapp.notification.channel.WebhookChannel;
 import chatapp.proto.chat.SendNotificationRequest;
 import chatapp.testing.Eventually;
+import chatapp.testing.SilencingProxy;
 import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -69,7 +71,9 @@ class WebhookTest {
       "NOTIFICATIONS_WEBHOOK_SECRET", SECRET,
       "NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS", "3",
       "NOTIFICATIONS_WEBHOOK_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATIONS_WEBHOOK_MAX_BACKOFF_MS", "200"));
+      "NOTIFICATIONS_WEBHOOK_MAX_BACKOFF_MS", "200",
+      "NOTIFICATIONS_STREAM_KEEP_ALIVE_MS", "200",
+      "NOTIFICATIONS_STREAM_KEEP_ALIVE_TIMEOUT_MS", "300"));
     Services.deploy(vertx, config, Set.of(Services.NOTIFICATION)).await();
     client = new NotificationClient(vertx, config);
     cql = Cql.client(vertx, config.getJsonObject("cql"));
@@ -94,6 +98,27 @@ class WebhookTest {
     int today = DeadLetterStore.epochDay(System.currentTimeMillis());
     return Eventually.find(vertx, Duration.ofSeconds(15), () -> deadLetters.of("webhook", today)
       .map(list -> list.stream().filter(d -> user.equals(d.getString("userId"))).findFirst().orElse(null)));
+  }
+
+  @Test
+  @DisplayName("a chat node that goes silent without closing its stream is dropped by the service's PINGs: its users' notifications go to the webhook again")
+  void silentChatNodeIsDropped() {
+    String user = unique("u");
+    String room = unique("room");
+    SilencingProxy proxy = SilencingProxy.start(vertx, client.address.port());
+    NotificationClient.PresenceStream stream = client.via(SocketAddress.inetSocketAddress(proxy.port(), "127.0.0.1")).openStream();
+    stream.write(user, "connected", false);
+    // Online through the proxy: a notification reaches him on the stream (once the service has read
+    // his "connected", which comes on another connection than the notify).
+    Eventually.get(vertx, Duration.ofSeconds(15), () -> client.notify(room, NotificationClient.newMessageId(), "bob", "online", user)
+      .map(v -> stream.received.stream().anyMatch(r -> user.equals(r.getUserId()))), got -> got);
+    int before = received.getOrDefault(user, List.of()).size();
+
+    // The node's host dies: its connection stays open and says nothing. The service must stop
+    // counting him online, or his notifications go into a stream nobody reads.
+    proxy.silenceAll();
+    Eventually.get(vertx, Duration.ofSeconds(15), () -> client.notify(room, NotificationClient.newMessageId(), "bob", "offline now", user)
+      .map(v -> received.getOrDefault(user, List.of()).size()), n -> n > before);
   }
 
   @Test

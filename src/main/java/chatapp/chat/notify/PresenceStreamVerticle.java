@@ -3,15 +3,14 @@ package chatapp.chat.notify;
 import chatapp.bus.Addresses;
 import chatapp.grpc.Backoff;
 import chatapp.grpc.GrpcAddresses;
+import chatapp.grpc.KeepAlive;
 import chatapp.proto.chat.ChatServiceGrpcClient;
 import chatapp.proto.chat.NotificationRequest;
 import chatapp.proto.chat.NotificationResponse;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -26,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Holds this node's one {@code chat.ChatService/StreamNotifications} stream. Every presence change
@@ -49,8 +47,6 @@ public class PresenceStreamVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(PresenceStreamVerticle.class);
 
-  /** A PING frame carries exactly 8 bytes, echoed back in its answer. */
-  private static final Buffer PING = Buffer.buffer(new byte[8]);
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Set<String> online = new LinkedHashSet<>();
@@ -172,30 +168,8 @@ public class PresenceStreamVerticle extends VerticleBase {
 
   /** Probes the stream's connection until the stream is replaced; a missed answer breaks it. */
   private void keepAlive(GrpcClientRequest<NotificationRequest, NotificationResponse> req) {
-    if (keepAliveMs <= 0) {
-      return;
-    }
-    vertx.setTimer(keepAliveMs, t -> {
-      if (stopping || stream != req) {
-        return;
-      }
-      HttpConnection connection = req.connection();
-      long deadline = vertx.setTimer(keepAliveTimeoutMs, t2 -> {
-        if (stream == req) {
-          // Broken first, so the log names the silence, not the close that follows from it.
-          broken(req, new TimeoutException("no answer to a PING within " + keepAliveTimeoutMs + " ms"));
-          connection.close();
-        }
-      });
-      connection.ping(PING).onComplete(ar -> {
-        vertx.cancelTimer(deadline);
-        if (ar.succeeded()) {
-          keepAlive(req);
-        } else {
-          broken(req, ar.cause());
-        }
-      });
-    });
+    KeepAlive.probe(vertx, req.connection(), keepAliveMs, keepAliveTimeoutMs, () -> !stopping && stream == req,
+      cause -> broken(req, cause));
   }
 
   private void broken(GrpcClientRequest<NotificationRequest, NotificationResponse> req, Throwable cause) {
