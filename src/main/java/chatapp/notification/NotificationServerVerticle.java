@@ -105,11 +105,13 @@ public class NotificationServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (dispatcher != null) {
-      dispatcher.stop();
-    }
-    webhooks.forEach(WebhookChannel::close);
+    // No new calls, then what the channels still hold is dead-lettered while the store is open.
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.eventually(() -> cql.close());
+    return closed
+      .eventually(() -> dispatcher == null ? Future.succeededFuture() : dispatcher.stop())
+      .eventually(() -> {
+        webhooks.forEach(WebhookChannel::close);
+        return cql.close();
+      });
   }
 }

@@ -159,6 +159,30 @@ class WebhookTest {
   }
 
   @Test
+  @DisplayName("a push still waiting for its retry when the service stops is kept as a dead letter, not dropped")
+  void stopKeepsWhatIsWaiting() {
+    String user = unique("u");
+    script.put(user, List.of(503));
+    // A service of its own, with backoffs long enough to stop it in the middle of one.
+    Vertx other = Vertx.vertx();
+    JsonObject config = TestConfig.create(Map.of(
+      "NOTIFICATIONS_WEBHOOK_URL", "http://127.0.0.1:" + endpoint.actualPort() + "/push",
+      "NOTIFICATIONS_WEBHOOK_SECRET", SECRET,
+      "NOTIFICATIONS_WEBHOOK_INITIAL_BACKOFF_MS", "60000",
+      "NOTIFICATIONS_WEBHOOK_MAX_BACKOFF_MS", "60000"));
+    try {
+      Services.deploy(other, config, Set.of(Services.NOTIFICATION)).await();
+      new NotificationClient(other, config).notify("r", NotificationClient.newMessageId(), "bob", "deploying", user).await();
+      receivedFor(user, 1); // the first attempt failed: the push waits a minute for its second
+    } finally {
+      other.close().await();
+    }
+    JsonObject dead = deadLetterOf(user);
+    assertEquals(1, dead.getInteger("attempts"));
+    assertEquals("deploying", dead.getJsonObject("payload").getString("latestPreview"));
+  }
+
+  @Test
   @DisplayName("a push the receiver refuses with a 4xx is not retried and goes to the dead letters at once")
   void refusedIsNotRetried() {
     String user = unique("u");

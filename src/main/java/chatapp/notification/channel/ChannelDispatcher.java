@@ -3,11 +3,13 @@ package chatapp.notification.channel;
 import chatapp.grpc.Backoff;
 import chatapp.notification.NotificationMetrics;
 import chatapp.notification.UserNotification;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +82,9 @@ public final class ChannelDispatcher {
       if (ar.succeeded()) {
         metrics.delivered(channel.name());
       }
+      if (stopped) {
+        return; // dead-lettered by stop() already: at least once, never dropped
+      }
       if (ar.succeeded() && !p.fresh) {
         pending.get(channel).remove(key);
       } else if (ar.succeeded()) {
@@ -99,10 +104,10 @@ public final class ChannelDispatcher {
     });
   }
 
-  private void deadLetter(DeliveryChannel channel, JsonObject push, String error, int attempts) {
+  private Future<Void> deadLetter(DeliveryChannel channel, JsonObject push, String error, int attempts) {
     log.warn("push dead-lettered channel={} id={} attempts={}: {}", channel.name(), push.getString("id"), attempts, error);
     metrics.deadLettered(channel.name());
-    deadLetters.add(channel.name(), push, String.valueOf(error), attempts)
+    return deadLetters.add(channel.name(), push, String.valueOf(error), attempts)
       .onFailure(e -> log.error("dead letter lost channel={} id={}: {}", channel.name(), push.getString("id"), e.toString()));
   }
 
@@ -111,8 +116,19 @@ public final class ChannelDispatcher {
     return pending.values().stream().mapToInt(Map::size).sum();
   }
 
-  public void stop() {
+  /**
+   * Stops retrying, and dead-letters every push still waiting for an attempt or in flight: a push
+   * is delivered or dead-lettered, even across a deploy. One in flight may still arrive: at least
+   * once. Completes once the dead letters are written (the store must stay open until then).
+   */
+  public Future<Void> stop() {
     stopped = true;
+    List<Future<Void>> written = new ArrayList<>();
+    pending.forEach((channel, queue) -> {
+      queue.values().forEach(p -> written.add(deadLetter(channel, p.push, "the service stopped before delivering it", p.attempts)));
+      queue.clear();
+    });
+    return Future.join(written).mapEmpty();
   }
 
   private static final class Pending {
