@@ -72,6 +72,19 @@ public final class Problems {
     if (failure instanceof DecodeException) {
       return Problem.badRequest("body", "is not valid JSON");
     }
+    return byStatus(ctx);
+  }
+
+  /**
+   * The failure handler of routes outside the contract (the socket gateway's): the problem its
+   * status says, with the same wording as the API's.
+   */
+  public static void handleByStatus(RoutingContext ctx) {
+    send(ctx, byStatus(ctx));
+  }
+
+  private static Problem byStatus(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
     int status = failure instanceof HttpException h ? h.getStatusCode() : ctx.statusCode();
     if (status == 401) {
       Throwable why = failure == null ? null : failure.getCause();

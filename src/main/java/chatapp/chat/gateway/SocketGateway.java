@@ -1,6 +1,7 @@
 package chatapp.chat.gateway;
 
 import chatapp.auth.Auth;
+import chatapp.chat.api.Problems;
 import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
@@ -61,6 +62,8 @@ public final class SocketGateway {
     // from a BodyHandler, bounded here. Separate routes: Vert.x Web accepts no plain handler before
     // an authentication handler on one route.
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(gateway.getLong("maxInboundBytes", 65_536L)));
+    // Refusals (no token, another user's session, a body too large) as JSON problems, as the API's.
+    router.route(PATH + "/*").failureHandler(Problems::handleByStatus);
     router.route(PATH + "/*").handler(SocketGateway::tokenFromQuery);
     router.route(PATH + "/*").handler(JWTAuthHandler.create(auth.provider()));
     router.route(PATH + "/*").handler(this::sameUserAsSession);

@@ -5,6 +5,7 @@ import chatapp.testing.BridgeClient;
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.api.Problems;
 import chatapp.testing.Eventually;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -80,11 +81,13 @@ class GatewayRefusalsTest {
     // sockjs-client's first request, /eventbus/info, is behind the same check.
     HttpClient http = fx.vertx.createHttpClient();
     try {
-      int without = http.request(HttpMethod.GET, fx.httpPort, "127.0.0.1", "/eventbus/info")
-        .compose(r -> r.send()).await().statusCode();
+      Response without = get(http, "/eventbus/info");
       int with = http.request(HttpMethod.GET, fx.httpPort, "127.0.0.1", "/eventbus/info?token=" + fx.token("alice"))
         .compose(r -> r.send()).await().statusCode();
-      assertEquals(401, without);
+      assertEquals(401, without.status());
+      // A refusal says why, as a JSON problem like the API's.
+      assertEquals(Problems.CONTENT_TYPE, without.contentType());
+      assertEquals(401, new JsonObject(without.body()).getInteger("status"));
       assertEquals(200, with);
     } finally {
       http.close().await();
@@ -130,7 +133,9 @@ class GatewayRefusalsTest {
       assertEquals("o", open.trim(), "the session opens for its user");
       // SockJS framing: a JSON array of the bridge's frames, each as a string.
       String frame = new JsonArray().add(new JsonObject().put("type", "ping").encode()).encode();
-      assertEquals(403, post(http, session + "/xhr_send?token=" + fx.token(mallory), frame).status());
+      Response hijack = post(http, session + "/xhr_send?token=" + fx.token(mallory), frame);
+      assertEquals(403, hijack.status());
+      assertEquals(Problems.CONTENT_TYPE, hijack.contentType(), hijack.body());
       // The router finds SockJS's session in the normalised path, so must the check: a
       // percent-encoded letter or a dot segment names the same session in another spelling.
       String id = session.substring(session.lastIndexOf('/') + 1);
@@ -145,12 +150,19 @@ class GatewayRefusalsTest {
     }
   }
 
-  private record Response(int status, String body) {
+  private record Response(int status, String contentType, String body) {
   }
 
   private static Response post(HttpClient http, String uri, String body) {
     return http.request(HttpMethod.POST, fx.httpPort, "127.0.0.1", uri)
-      .compose(r -> r.send(body).compose(res -> res.body().map(b -> new Response(res.statusCode(), b.toString())))).await();
+      .compose(r -> r.send(body).compose(res -> res.body().map(b -> new Response(res.statusCode(), res.getHeader("Content-Type"),
+        b.toString())))).await();
+  }
+
+  private static Response get(HttpClient http, String uri) {
+    return http.request(HttpMethod.GET, fx.httpPort, "127.0.0.1", uri)
+      .compose(r -> r.send().compose(res -> res.body().map(b -> new Response(res.statusCode(), res.getHeader("Content-Type"),
+        b.toString())))).await();
   }
 
   @Test
