@@ -65,8 +65,12 @@ public class PresenceVerticle extends VerticleBase {
         consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect));
         consumers.add(vertx.eventBus().localConsumer(Addresses.PRESENCE_LOCAL,
           msg -> msg.reply(new JsonObject().put("userIds", new JsonArray(new ArrayList<>(socketsByUser.keySet()))))));
+        // A refresh that finds the user gone (this node missed its refreshes, and another node's
+        // sweep announced him offline) claims him again and says so: he is still connected here.
         timer = vertx.setPeriodic(refreshMs, t -> socketsByUser.keySet().forEach(userId ->
-          inTurn(userId, () -> socketsByUser.containsKey(userId) ? claim(userId) : Future.succeededFuture(false))));
+          inTurn(userId, () -> socketsByUser.containsKey(userId)
+            ? claim(userId).compose(wasOffline -> wasOffline ? toRooms(userId, "online") : Future.succeededFuture())
+            : Future.succeededFuture())));
         sweeper = vertx.setPeriodic(presence.getLong("sweepMs", 1_000L), t -> sweep());
         return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
       });
@@ -207,10 +211,11 @@ public class PresenceVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(timer);
     vertx.cancelTimer(sweeper);
-    // A clean stop releases at once; only a crash leaves claims to lapse.
-    List<Future<Boolean>> released = new ArrayList<>();
+    // A clean stop releases at once, and tells the rooms of those it held alone: no other node's
+    // sweep will find their entries any more. Only a crash leaves claims to lapse.
+    List<Future<Void>> released = new ArrayList<>();
     for (String userId : socketsByUser.keySet()) {
-      released.add(release(userId));
+      released.add(release(userId).compose(gone -> gone ? toRooms(userId, "offline") : Future.succeededFuture()));
     }
     return Future.join(released).eventually(() -> cql.close());
   }
