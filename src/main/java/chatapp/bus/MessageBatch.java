@@ -21,6 +21,13 @@ import java.util.List;
  */
 public record MessageBatch(List<ChatMessage> messages, long storedAtNanos) {
 
+  /**
+   * Header of a batch sent again after an attempt that reached its recipient and failed there (or
+   * timed out): the fan-out published it then, and publishes it only once, so a retry of its
+   * offline lookups does not send the room's sockets a copy per attempt.
+   */
+  public static final String REPEATED = "chat.repeated";
+
   public MessageBatch {
     messages = List.copyOf(messages);
   }

@@ -68,7 +68,9 @@ public class FanoutVerticle extends VerticleBase {
    */
   private void fanout(Message<MessageBatch> msg) {
     MessageBatch batch = msg.body();
-    publish(batch);
+    if (!msg.headers().contains(MessageBatch.REPEATED)) {
+      publish(batch);
+    }
     List<Future<JsonObject>> handOffs = new ArrayList<>(batch.messages().size());
     for (ChatMessage m : batch.messages()) {
       handOffs.add(offline(m));
@@ -84,7 +86,7 @@ public class FanoutVerticle extends VerticleBase {
         msg.reply(out);
       })
       .onFailure(e -> {
-        // The consumer retries the batch: a room may get these messages twice (clients collapse copies by id).
+        // The consumer retries the batch, marked repeated: its messages are not published again.
         log.warn("fanout failed messages={} first room={} message={}: {}", batch.messages().size(), batch.messages().get(0).roomId(),
           batch.messages().get(0).messageId(), e.toString());
         msg.fail(503, e.toString());

@@ -8,6 +8,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -245,7 +247,7 @@ public class ChatConsumerVerticle extends VerticleBase {
         sentAt[messages.size() - 1] = r.timestamp();
         meters.consumed(r.timestamp());
       } catch (DecodeException | IllegalArgumentException | NullPointerException e) {
-        parked.add(park(r, "not a chat message: " + e.getMessage()));
+        parked.add(park(partition, r, "not a chat message: " + e.getMessage(), 0));
       }
     }
     if (messages.isEmpty()) {
@@ -360,31 +362,57 @@ public class ChatConsumerVerticle extends VerticleBase {
    * moves to another node (whose own retries take over): nothing storable is skipped.
    */
   private Future<Object> withRetry(Owned partition, String what, String address, MessageBatch batch, int attempt) {
-    return vertx.eventBus().request(address, batch, new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true))
+    return withRetry(partition, what, address, batch, attempt, false);
+  }
+
+  /** {@code reached}: an earlier attempt got to the recipient (see {@link MessageBatch#REPEATED}). */
+  private Future<Object> withRetry(Owned partition, String what, String address, MessageBatch batch, int attempt, boolean reached) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true);
+    if (reached) {
+      options.addHeader(MessageBatch.REPEATED, "true");
+    }
+    return vertx.eventBus().request(address, batch, options)
       .map(Message::body)
       .recover(e -> {
         if (!running || partition.revoked) {
           return Future.failedFuture(e);
         }
+        boolean got = reached || !(e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS);
         long backoff = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
         long delay = backoff / 2 + (long) (Math.random() * backoff / 2);
         log.warn("{} failed {} ({} messages) attempt={}, retrying in {} ms: {}", address, what, batch.messages().size(), attempt + 1,
           delay, e.getMessage());
         Promise<Object> retried = Promise.promise();
-        vertx.setTimer(delay, t -> withRetry(partition, what, address, batch, attempt + 1).onComplete(retried));
+        vertx.setTimer(delay, t -> withRetry(partition, what, address, batch, attempt + 1, got).onComplete(retried));
         return retried.future();
       });
   }
 
-  /** Parks a record that can never be stored on the dead-letter topic, with where it came from and why. */
-  private Future<Void> park(KafkaConsumerRecord<String, String> r, String reason) {
-    log.error("parking record topic={} partition={} offset={} on {}: {}", r.topic(), r.partition(), r.offset(), deadLetterTopic, reason);
+  /**
+   * Parks a record that can never be stored on the dead-letter topic, with where it came from and
+   * why; retried like a write, on its own: a failed park retried as part of its whole batch would
+   * publish the batch's messages again.
+   */
+  private Future<Void> park(Owned partition, KafkaConsumerRecord<String, String> r, String reason, int attempt) {
+    if (attempt == 0) {
+      log.error("parking record topic={} partition={} offset={} on {}: {}", r.topic(), r.partition(), r.offset(), deadLetterTopic, reason);
+    }
     KafkaProducerRecord<String, String> dead = KafkaProducerRecord.create(deadLetterTopic, r.key(), r.value());
     dead.addHeader("origin.topic", r.topic())
       .addHeader("origin.partition", String.valueOf(r.partition()))
       .addHeader("origin.offset", String.valueOf(r.offset()))
       .addHeader("reason", reason == null ? "unknown" : reason);
-    return deadLetters.send(dead).onSuccess(v -> meters.parked.increment()).mapEmpty();
+    return deadLetters.send(dead).onSuccess(v -> meters.parked.increment()).<Void>mapEmpty().recover(e -> {
+      if (!running || partition.revoked) {
+        return Future.failedFuture(e);
+      }
+      long delay = Math.min(MAX_BACKOFF_MS, 100L << Math.min(attempt, 10));
+      log.warn("parking record topic={} partition={} offset={} failed attempt={}, retrying in {} ms: {}", r.topic(), r.partition(),
+        r.offset(), attempt + 1, delay, e.toString());
+      Promise<Void> retried = Promise.promise();
+      vertx.setTimer(delay, t -> park(partition, r, reason, attempt + 1).onComplete(retried));
+      return retried.future();
+    });
   }
 
   @Override

@@ -1,8 +1,10 @@
 package chatapp.chat.pipeline;
 
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import chatapp.Services;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.bus.MessageBatch;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
@@ -13,6 +15,7 @@ import chatapp.testing.RoomWatch;
 import chatapp.testing.TestConfig;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
@@ -98,6 +101,23 @@ class FanoutAndDeadLetterTest {
 
     presence.disconnected(alice, "s1").await();
     presence.disconnected(carol, "s2").await();
+  }
+
+  @Test
+  @DisplayName("a batch the consumer sends again after the fan-out got it once is not published to the room again")
+  void aRepeatedBatchIsNotPublishedAgain() {
+    String alice = "alice-" + UUID.randomUUID();
+    String roomId = roomWith(alice);
+    RoomWatch watch = RoomWatch.start(vertx, roomId);
+    ChatMessage first = new ChatMessage(roomId, Uuids.timeBased(), alice, "first attempt published it", System.currentTimeMillis());
+    ChatMessage next = new ChatMessage(roomId, Uuids.timeBased(), alice, "a new batch", System.currentTimeMillis());
+    // The retry of a batch whose first attempt was published, then the partition's next batch: the
+    // fan-out handles them in turn, so a copy of the retry would reach the room first.
+    vertx.eventBus().request(Addresses.FANOUT, new MessageBatch(List.of(first), 0),
+      new DeliveryOptions().setLocalOnly(true).addHeader(MessageBatch.REPEATED, "true")).await();
+    vertx.eventBus().request(Addresses.FANOUT, new MessageBatch(List.of(next), 0), new DeliveryOptions().setLocalOnly(true)).await();
+    Eventually.get(vertx, Duration.ofSeconds(10), () -> io.vertx.core.Future.succeededFuture(watch.live.size()), n -> n >= 1);
+    assertEquals(List.of(next.messageId().toString()), watch.live.stream().map(m -> m.getString("messageId")).toList());
   }
 
   @Test
