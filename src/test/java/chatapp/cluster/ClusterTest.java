@@ -102,9 +102,13 @@ class ClusterTest {
     }
   }
 
-  private static String room(String creator) {
+  /** A new room of {@code creator}, which {@code others} joined. */
+  private static String room(String creator, String... others) {
     String roomId = "room-" + UUID.randomUUID();
     rooms.create(new Room(roomId, "cluster", creator, Instant.now())).await();
+    for (String other : others) {
+      rooms.join(roomId, other).await();
+    }
     return roomId;
   }
 
@@ -174,9 +178,7 @@ class ClusterTest {
     String alice = "alice-" + UUID.randomUUID();
     String bob = "bob-" + UUID.randomUUID();
     String carol = "carol-" + UUID.randomUUID();
-    String roomId = room(alice);
-    rooms.join(roomId, bob).await();
-    rooms.join(roomId, carol).await();
+    String roomId = room(alice, bob, carol);
     String address = Addresses.room(roomId);
     try (BridgeClient onFirst = joined(0, alice, address); BridgeClient onSecond = joined(1, bob, address)) {
       // Presence spans the nodes: node 1 knows bob, who is connected to node 2, is online, and carol is not.
@@ -234,8 +236,7 @@ class ClusterTest {
   void aSocketsSendsStayOnItsNode() {
     String alice = "alice-" + UUID.randomUUID();
     String bob = "bob-" + UUID.randomUUID();
-    String roomId = room(alice);
-    rooms.join(roomId, bob).await();
+    String roomId = room(alice, bob);
     String address = Addresses.room(roomId);
     try (BridgeClient onFirst = joined(0, alice, address); BridgeClient onSecond = joined(1, bob, address)) {
       // A client that got no ack sends again with the same id; both nodes run a producer, and only
@@ -338,8 +339,7 @@ class ClusterTest {
   void killedNodeLosesNothing() {
     String ann = "ann-" + UUID.randomUUID();
     String bob = "bob-" + UUID.randomUUID();
-    String roomId = room(ann);
-    rooms.join(roomId, bob).await();
+    String roomId = room(ann, bob);
     String address = Addresses.room(roomId);
     Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     java.util.concurrent.atomic.AtomicLong bobOfflineAt = new java.util.concurrent.atomic.AtomicLong();

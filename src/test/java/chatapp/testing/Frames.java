@@ -100,6 +100,12 @@ public final class Frames {
       && f.getValue("body") instanceof JsonObject b && "message".equals(b.getString("type"));
   }
 
+  /** The gateway's notice that a room's missed messages are not replayed: read the history instead. */
+  public static Predicate<JsonObject> reloadOn(String address) {
+    return f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b
+      && "reload".equals(b.getString("type"));
+  }
+
   /** The gateway's word that a registration on {@code address} is live. */
   public static Predicate<JsonObject> registeredOn(String address) {
     return f -> address.equals(f.getString("address")) && f.getValue("body") instanceof JsonObject b

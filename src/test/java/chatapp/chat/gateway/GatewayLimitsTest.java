@@ -121,8 +121,7 @@ class GatewayLimitsTest {
       // is stored too): a missed message published after alice registers would reach her live.
       b.frames.awaitCount(messageOn(address), 7, WAIT);
       try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", lastSeen), new WebSocketClientOptions())) {
-        JsonObject reload = a.frames.await(fr -> address.equals(fr.getString("address")) && fr.getValue("body") instanceof JsonObject bd
-          && "reload".equals(bd.getString("type")), WAIT).getJsonObject("body");
+        JsonObject reload = a.frames.await(Frames.reloadOn(address), WAIT).getJsonObject("body");
         assertEquals(room, reload.getString("roomId"));
         String live = SocketGatewayTest.send(b, room, "live").getString("messageId");
         assertEquals(List.of(live), ids(a.frames.awaitCount(messageOn(address), 1, WAIT)));
@@ -150,8 +149,7 @@ class GatewayLimitsTest {
       }
       b.frames.awaitCount(messageOn(address), 7, WAIT);
       try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", missed.get(1)), new WebSocketClientOptions())) {
-        JsonObject reload = a.frames.await(fr -> address.equals(fr.getString("address")) && fr.getValue("body") instanceof JsonObject bd
-          && "reload".equals(bd.getString("type")), WAIT).getJsonObject("body");
+        JsonObject reload = a.frames.await(Frames.reloadOn(address), WAIT).getJsonObject("body");
         assertTrue(reload.getString("reason").contains("queue"), reload::encode);
         String live = SocketGatewayTest.send(b, room, "live").getString("messageId");
         assertEquals(List.of(live), ids(a.frames.awaitCount(messageOn(address), 1, WAIT)), "nothing replayed, then the live one");
