@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpConnection;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Probes a long-lived stream's HTTP/2 connection with a PING every {@code intervalMs}. A peer that
@@ -28,6 +29,15 @@ public final class KeepAlive {
    */
   public static void probe(Vertx vertx, HttpConnection connection, long intervalMs, long timeoutMs, BooleanSupplier wanted,
                            Consumer<Throwable> broken) {
+    probe(vertx, connection, intervalMs, timeoutMs, wanted, sentAt -> { }, broken);
+  }
+
+  /**
+   * The same, telling {@code answered} the {@link System#nanoTime()} at which each answered PING
+   * was sent: the peer has received everything written on the connection before then.
+   */
+  public static void probe(Vertx vertx, HttpConnection connection, long intervalMs, long timeoutMs, BooleanSupplier wanted,
+                           LongConsumer answered, Consumer<Throwable> broken) {
     if (intervalMs <= 0) {
       return;
     }
@@ -35,6 +45,7 @@ public final class KeepAlive {
       if (!wanted.getAsBoolean()) {
         return;
       }
+      long sentAt = System.nanoTime();
       long deadline = vertx.setTimer(timeoutMs, t2 -> {
         if (wanted.getAsBoolean()) {
           // Reported first, so the log names the silence, not the close that follows from it.
@@ -45,7 +56,8 @@ public final class KeepAlive {
       connection.ping(PING).onComplete(ar -> {
         vertx.cancelTimer(deadline);
         if (ar.succeeded()) {
-          probe(vertx, connection, intervalMs, timeoutMs, wanted, broken);
+          answered.accept(sentAt);
+          probe(vertx, connection, intervalMs, timeoutMs, wanted, answered, broken);
         } else if (wanted.getAsBoolean()) {
           broken.accept(ar.cause());
         }

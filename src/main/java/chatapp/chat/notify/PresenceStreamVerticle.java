@@ -22,8 +22,9 @@ import io.vertx.grpc.common.impl.GrpcWriteStreamBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -50,8 +51,13 @@ public class PresenceStreamVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Set<String> online = new LinkedHashSet<>();
-  /** Connected while no stream was up: their pending notifications are still to be asked for. */
-  private final Set<String> unannounced = new HashSet<>();
+  /**
+   * Users whose "connected" the service may not have received, by {@link System#nanoTime()} of the
+   * connect: those who came while no stream was up, and those written since the last answered PING
+   * (a stream that died silently took them with it). A reopened stream announces them as new, so
+   * the service answers their pending notifications.
+   */
+  private final Map<String, Long> unannounced = new HashMap<>();
   private GrpcClient client;
   private SocketAddress address;
   private Backoff backoff;
@@ -61,8 +67,6 @@ public class PresenceStreamVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> consumer;
   private GrpcClientRequest<NotificationRequest, NotificationResponse> stream;
   private int failures;
-  /** The current stream was accepted by the service (its headers came back). */
-  private boolean confirmed;
   private boolean stopping;
 
   @Override
@@ -89,9 +93,7 @@ public class PresenceStreamVerticle extends VerticleBase {
     }
     if ("connected".equals(status)) {
       online.add(userId);
-      if (!confirmed) {
-        unannounced.add(userId);
-      }
+      unannounced.put(userId, System.nanoTime());
     } else {
       online.remove(userId);
       unannounced.remove(userId);
@@ -127,7 +129,7 @@ public class PresenceStreamVerticle extends VerticleBase {
       // came while it was down are announced as new, so the service answers their pending ones.
       for (String userId : online) {
         req.write(NotificationRequest.newBuilder().setUserId(userId).setStatus("connected")
-          .setResync(!unannounced.contains(userId)).build());
+          .setResync(!unannounced.containsKey(userId)).build());
       }
       req.response().onComplete(ar2 -> {
         if (ar2.failed()) {
@@ -140,8 +142,9 @@ public class PresenceStreamVerticle extends VerticleBase {
           return;
         }
         failures = 0;
-        confirmed = true;
-        unannounced.clear(); // all written on a stream the service accepted
+        if (keepAliveMs <= 0) {
+          unannounced.clear(); // no PINGs to tell: the accepted stream is the best word there is
+        }
         log.info("presence stream open to {} ({} users resent)", address, online.size());
         resp.handler(this::onUpdate);
         resp.exceptionHandler(e -> broken(req, e));
@@ -169,6 +172,8 @@ public class PresenceStreamVerticle extends VerticleBase {
   /** Probes the stream's connection until the stream is replaced; a missed answer breaks it. */
   private void keepAlive(GrpcClientRequest<NotificationRequest, NotificationResponse> req) {
     KeepAlive.probe(vertx, req.connection(), keepAliveMs, keepAliveTimeoutMs, () -> !stopping && stream == req,
+      // What was written before an answered PING reached the service.
+      sentAt -> unannounced.values().removeIf(at -> at - sentAt < 0),
       cause -> broken(req, cause));
   }
 
@@ -180,7 +185,6 @@ public class PresenceStreamVerticle extends VerticleBase {
 
   private void broken(Throwable cause) {
     stream = null;
-    confirmed = false;
     if (stopping) {
       return;
     }
