@@ -25,7 +25,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * Takes message drafts on {@link Addresses#SEND}, gives each a time-based id, and produces it to the
@@ -68,8 +67,7 @@ public class MessageProducerVerticle extends VerticleBase {
   private long windowMs;
   private int maxEntries;
 
-  /** One produce of a (sender, clientMsgId), under the message id every attempt of it uses. */
-  private record Attempt(UUID id, Future<JsonObject> reply, long at) {
+  private record Attempt(Future<JsonObject> reply, long at) {
   }
 
   /** A send Kafka's producer could not take yet, to try again until {@code deadline} (a nanoTime). */
@@ -112,9 +110,9 @@ public class MessageProducerVerticle extends VerticleBase {
     }
     Future<JsonObject> reply;
     if (clientMsgId == null) {
-      reply = produce(roomId, senderId, (String) rawBody, Uuids.timeBased());
+      reply = produce(roomId, senderId, (String) rawBody);
     } else {
-      reply = once(senderId.length() + ":" + senderId + clientMsgId, id -> produce(roomId, senderId, (String) rawBody, id));
+      reply = once(senderId.length() + ":" + senderId + clientMsgId, () -> produce(roomId, senderId, (String) rawBody));
     }
     reply.onComplete(ar -> {
       if (ar.succeeded()) {
@@ -125,24 +123,19 @@ public class MessageProducerVerticle extends VerticleBase {
     });
   }
 
-  /**
-   * The reply of the attempt already made under {@code key} in the window, or a new attempt. A
-   * failed attempt is made again under the same message id: Kafka may have written the record
-   * after all (a delivery timeout does not say it did not), and then both copies are one message,
-   * stored once.
-   */
-  private Future<JsonObject> once(String key, Function<UUID, Future<JsonObject>> attempt) {
+  /** The reply of the attempt already made under {@code key} in the window, or a new attempt. */
+  private Future<JsonObject> once(String key, java.util.function.Supplier<Future<JsonObject>> attempt) {
     long now = System.currentTimeMillis();
     evict(now);
     Attempt earlier = recent.get(key);
-    if (earlier != null && !earlier.reply().failed()) {
+    if (earlier != null) {
       log.debug("retried send key-length={} answered from the dedupe window", key.length());
       return earlier.reply();
     }
-    UUID id = earlier != null ? earlier.id() : Uuids.timeBased();
-    Attempt made = new Attempt(id, attempt.apply(id), now);
-    recent.remove(key); // to the young end, for evict()
+    Attempt made = new Attempt(attempt.get(), now);
     recent.put(key, made);
+    // A failed attempt must not hold its key: the client's retry has to be produced.
+    made.reply().onFailure(e -> recent.remove(key, made));
     return made.reply();
   }
 
@@ -157,7 +150,8 @@ public class MessageProducerVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> produce(String roomId, String senderId, String body, UUID id) {
+  private Future<JsonObject> produce(String roomId, String senderId, String body) {
+    UUID id = Uuids.timeBased();
     ChatMessage m = new ChatMessage(roomId, id, senderId, body, Uuids.unixTimestamp(id));
     return send(new ProducerRecord<>(topic, roomId, m.toJson().encode()))
       .map(meta -> {
