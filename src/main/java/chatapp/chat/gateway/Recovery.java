@@ -25,7 +25,7 @@ final class Recovery {
   Recovery(MessageStore messages, JsonObject gateway) {
     this.messages = messages;
     this.limit = gateway.getInteger("recoveryLimit", 1000);
-    this.maxQueuedBytes = gateway.getLong("maxRecoveryBytes", 4L << 20);
+    this.maxQueuedBytes = gateway.getLong("maxRecoveryBytes", 5L << 20);
   }
 
   void recover(ClientSession session, String address, String roomId, UUID after) {

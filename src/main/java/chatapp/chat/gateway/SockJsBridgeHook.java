@@ -91,7 +91,7 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
   }
 
   private void closed(BridgeEvent event) {
-    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().request().path());
+    String sockJsSession = SocketGateway.sessionIdOf(event.socket().routingContext().normalizedPath());
     if (sockJsSession != null) {
       sessionOwners.remove(sockJsSession);
     }

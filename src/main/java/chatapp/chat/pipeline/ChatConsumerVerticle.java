@@ -106,9 +106,13 @@ public class ChatConsumerVerticle extends VerticleBase {
     return consumer.subscribe(kafka.getString("topic")).onSuccess(v -> pollLoop());
   }
 
-  /** Polls again at once, unless a poll is out, too much is in flight (a completion calls again), or stopping. */
+  /**
+   * Polls again at once, unless a poll is out, too much is in flight (a completion calls again), or
+   * stopping. What paused partitions hold does not count: each holds a bounded amount, and several
+   * stuck at once must not stop the others.
+   */
   private void pollLoop() {
-    if (!running || polling || inFlight >= MAX_IN_FLIGHT) {
+    if (!running || polling || inFlight - heldByPaused() >= MAX_IN_FLIGHT) {
       return;
     }
     polling = true;
@@ -121,6 +125,16 @@ public class ChatConsumerVerticle extends VerticleBase {
       }
       pollLoop();
     });
+  }
+
+  private int heldByPaused() {
+    int held = 0;
+    for (Owned partition : owned.values()) {
+      if (partition.paused) {
+        held += partition.out + (partition.waiting == null ? 0 : partition.waiting.size());
+      }
+    }
+    return held;
   }
 
   private void handle(KafkaConsumerRecords<String, String> records) {
@@ -164,6 +178,8 @@ public class ChatConsumerVerticle extends VerticleBase {
     boolean revoked;
     /** Too much waiting behind its batch: not fetched until the batch completes. */
     boolean paused;
+    /** Records of the batch out. */
+    int out;
 
     Owned(TopicPartition tp) {
       this.tp = tp;
@@ -203,6 +219,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     }
     TopicPartition tp = partition.tp;
     OffsetAndMetadata next = new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1, "");
+    partition.out = list.size();
     storeAndPublish(partition, list).onComplete(ar -> {
       if (ar.failed() && running && !partition.revoked) {
         log.warn("records of topic={} partition={} offsets {} to {} failed, retrying in {} ms: {}", tp.getTopic(), tp.getPartition(),
@@ -211,6 +228,7 @@ public class ChatConsumerVerticle extends VerticleBase {
         return;
       }
       inFlight -= list.size();
+      partition.out = 0;
       if (!partition.revoked) {
         if (ar.succeeded()) {
           handOff(partition, next, ar.result());
@@ -258,6 +276,9 @@ public class ChatConsumerVerticle extends VerticleBase {
     MessageBatch batch = new MessageBatch(messages, 0);
     return withRetry(partition, what, Addresses.STORE, batch, 0)
       .compose(v -> {
+        if (partition.revoked) { // stored for nothing: publishing now would come after the new owner's copies
+          return Future.failedFuture("partition moved to another node");
+        }
         meters.stored.increment(messages.size());
         for (int i = 0; i < messages.size(); i++) {
           meters.storedRecord(sentAt[i]);
@@ -383,7 +404,9 @@ public class ChatConsumerVerticle extends VerticleBase {
         log.warn("{} failed {} ({} messages) attempt={}, retrying in {} ms: {}", address, what, batch.messages().size(), attempt + 1,
           delay, e.getMessage());
         Promise<Object> retried = Promise.promise();
-        vertx.setTimer(delay, t -> withRetry(partition, what, address, batch, attempt + 1, got).onComplete(retried));
+        // Moved meanwhile: the new owner does it (a late STORE would go on to publish the batch again).
+        vertx.setTimer(delay, t -> (partition.revoked ? Future.failedFuture(e)
+          : withRetry(partition, what, address, batch, attempt + 1, got)).onComplete(retried));
         return retried.future();
       });
   }
@@ -410,7 +433,8 @@ public class ChatConsumerVerticle extends VerticleBase {
       log.warn("parking record topic={} partition={} offset={} failed attempt={}, retrying in {} ms: {}", r.topic(), r.partition(),
         r.offset(), attempt + 1, delay, e.toString());
       Promise<Void> retried = Promise.promise();
-      vertx.setTimer(delay, t -> park(partition, r, reason, attempt + 1).onComplete(retried));
+      vertx.setTimer(delay, t -> (partition.revoked ? Future.<Void>failedFuture(e) : park(partition, r, reason, attempt + 1))
+        .onComplete(retried));
       return retried.future();
     });
   }

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,13 +32,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * One room's writes keep failing (a token range of the database down, a record the writer cannot
- * take): its partition waits, retrying, and the node's other partitions must go on being stored.
+ * Some rooms' writes keep failing (a token range of the database down, a record the writer cannot
+ * take): their partitions wait, retrying, and the node's other partitions must go on being stored.
  */
 class StuckPartitionTest {
 
-  /** More than the consumer's whole in-flight budget (5,000) behind the stuck batch. */
-  private static final int BACKLOG = 6_000;
+  /** Rooms stuck at once, each on a partition of its own (of the topic's 6), and each one's backlog. */
+  private static final int STUCK = 4;
+  /** Together more than the consumer's whole in-flight budget (5,000), each more than a pause's 1,000. */
+  private static final int BACKLOG = 2_000;
 
   private final List<Vertx> vertxes = new ArrayList<>();
 
@@ -46,7 +50,7 @@ class StuckPartitionTest {
   }
 
   @Test
-  @DisplayName("a partition whose writes keep failing does not stop the node's other partitions, and loses nothing once they pass")
+  @DisplayName("partitions whose writes keep failing do not stop the node's other partitions, and lose nothing once they pass")
   void otherPartitionsGoOn() {
     JsonObject config = TestConfig.create();
     JsonObject kafka = config.getJsonObject("kafka");
@@ -56,47 +60,63 @@ class StuckPartitionTest {
     KafkaSettings.ensureTopic(vertx, kafka).await();
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, KafkaSettings.producer(kafka));
 
-    String stuckRoom = "room-" + UUID.randomUUID();
-    List<Future<RecordMetadata>> backlog = new ArrayList<>();
-    for (int i = 0; i < BACKLOG; i++) {
-      backlog.add(producer.send(record(topic, stuckRoom, "b" + i)));
+    // Rooms on distinct partitions, each with its backlog.
+    Map<Integer, String> stuckRooms = new HashMap<>();
+    while (stuckRooms.size() < STUCK) {
+      String roomId = "room-" + UUID.randomUUID();
+      int partition = producer.send(record(topic, roomId, "b-probe")).await().getPartition();
+      stuckRooms.putIfAbsent(partition, roomId);
     }
-    int stuckPartition = Future.all(backlog).await().<RecordMetadata>resultAt(0).getPartition();
+    List<Future<RecordMetadata>> backlog = new ArrayList<>();
+    for (String roomId : stuckRooms.values()) {
+      for (int i = 0; i < BACKLOG; i++) {
+        backlog.add(producer.send(record(topic, roomId, "b" + i)));
+      }
+    }
+    Future.all(backlog).await();
+    Set<String> stuck = Set.copyOf(stuckRooms.values());
 
-    // The writer fails every batch of the stuck room until told otherwise, and stores the rest.
+    // The writer fails every batch with a stuck room's message until told otherwise, and stores the rest.
     Set<String> stored = ConcurrentHashMap.newKeySet();
     AtomicInteger refused = new AtomicInteger();
+    Set<UUID> storedOfStuck = ConcurrentHashMap.newKeySet();
     AtomicBoolean failing = new AtomicBoolean(true);
     vertx.eventBus().<MessageBatch>consumer(Addresses.STORE, msg -> {
       List<ChatMessage> batch = msg.body().messages();
-      if (failing.get() && batch.stream().anyMatch(m -> m.roomId().equals(stuckRoom))) {
+      if (failing.get() && batch.stream().anyMatch(m -> stuck.contains(m.roomId()))) {
         refused.incrementAndGet();
         msg.fail(503, "this room's token range is down");
       } else {
-        batch.forEach(m -> stored.add(m.body()));
+        batch.forEach(m -> {
+          stored.add(m.body());
+          if (stuck.contains(m.roomId())) {
+            storedOfStuck.add(m.messageId());
+          }
+        });
         msg.reply(null);
       }
     });
     vertx.eventBus().<MessageBatch>consumer(Addresses.FANOUT, msg -> msg.reply(new JsonArray()));
     vertx.deployVerticle(new ChatConsumerVerticle(), new DeploymentOptions().setConfig(config)).await();
-    // Retried three times: the consumer has polled the backlog behind the failing batch by now.
+    // Retried three times: the consumer has polled the backlogs behind the failing batches by now.
     Eventually.get(vertx, Duration.ofSeconds(30), () -> Future.succeededFuture(refused.get()), n -> n >= 3);
 
-    // Rooms of the other partitions, written after the stuck one's backlog: they are stored meanwhile.
+    // Rooms of the other partitions, written after the stuck ones' backlogs: they are stored meanwhile.
     Set<String> others = ConcurrentHashMap.newKeySet();
     while (others.size() < 20) {
       String body = "other-" + UUID.randomUUID();
-      if (producer.send(record(topic, "room-" + UUID.randomUUID(), body)).await().getPartition() != stuckPartition) {
+      if (!stuckRooms.containsKey(producer.send(record(topic, "room-" + UUID.randomUUID(), body)).await().getPartition())) {
         others.add(body);
       }
     }
     Eventually.get(vertx, Duration.ofSeconds(30), () -> Future.succeededFuture(stored.containsAll(others)), ok -> ok);
-    assertEquals(0, stored.stream().filter(b -> b.startsWith("b")).count(), "nothing of the stuck room was stored yet");
+    assertEquals(0, storedOfStuck.size(), "nothing of the stuck rooms was stored yet");
 
-    // The room's writes pass again: all of its backlog is stored, nothing skipped.
+    // The rooms' writes pass again: all of their backlogs are stored (and each room's first message,
+    // which found its partition), nothing skipped.
     failing.set(false);
-    Eventually.get(vertx, Duration.ofSeconds(60), () -> Future.succeededFuture(
-      stored.stream().filter(b -> b.startsWith("b")).count()), n -> n == BACKLOG);
+    Eventually.get(vertx, Duration.ofSeconds(60), () -> Future.succeededFuture(storedOfStuck.size()),
+      n -> n == STUCK * (BACKLOG + 1));
     producer.close().await();
   }
 
