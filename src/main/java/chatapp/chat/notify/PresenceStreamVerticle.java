@@ -49,13 +49,17 @@ public class PresenceStreamVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PresenceStreamVerticle.class);
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  /** In {@link #unannounced}: the user's "connected" has not left this node yet. */
+  private static final long NOT_WRITTEN = Long.MIN_VALUE;
 
   private final Set<String> online = new LinkedHashSet<>();
   /**
-   * Users whose "connected" the service may not have received, by {@link System#nanoTime()} of the
-   * connect: those who came while no stream was up, and those written since the last answered PING
-   * (a stream that died silently took them with it). A reopened stream announces them as new, so
-   * the service answers their pending notifications.
+   * Users whose "connected" the service may not have received: those who came while no stream was
+   * up, and those written since the last answered PING (a stream that died silently took them with
+   * it). Each maps to the {@link System#nanoTime()} at which that write left this node, or
+   * {@link #NOT_WRITTEN} while it waits (a PING is not held back by flow control, so it can pass a
+   * queued write). A reopened stream announces them as new, so the service answers their pending
+   * notifications.
    */
   private final Map<String, Long> unannounced = new HashMap<>();
   private GrpcClient client;
@@ -91,16 +95,28 @@ public class PresenceStreamVerticle extends VerticleBase {
       log.warn("presence event ignored: {}", event);
       return;
     }
-    if ("connected".equals(status)) {
+    boolean connected = "connected".equals(status);
+    if (connected) {
       online.add(userId);
-      unannounced.put(userId, System.nanoTime());
+      unannounced.put(userId, NOT_WRITTEN);
     } else {
       online.remove(userId);
       unannounced.remove(userId);
     }
     // While the stream is down the change lives only in the set; the resync after reopening carries it.
     if (stream != null) {
-      stream.write(NotificationRequest.newBuilder().setUserId(userId).setStatus(status).build());
+      Future<Void> written = stream.write(NotificationRequest.newBuilder().setUserId(userId).setStatus(status).build());
+      if (connected) {
+        written.onSuccess(v -> wrote(userId));
+      }
+    }
+  }
+
+  /** A user's "connected" left this node (if he is still waiting for one to). */
+  private void wrote(String userId) {
+    Long at = unannounced.get(userId);
+    if (at != null && at == NOT_WRITTEN) {
+      unannounced.put(userId, System.nanoTime());
     }
   }
 
@@ -128,8 +144,13 @@ public class PresenceStreamVerticle extends VerticleBase {
       // The service forgot this node's users when the last stream broke: tell it again. Those who
       // came while it was down are announced as new, so the service answers their pending ones.
       for (String userId : online) {
-        req.write(NotificationRequest.newBuilder().setUserId(userId).setStatus("connected")
-          .setResync(!unannounced.containsKey(userId)).build());
+        boolean isNew = unannounced.containsKey(userId);
+        Future<Void> written = req.write(NotificationRequest.newBuilder().setUserId(userId).setStatus("connected")
+          .setResync(!isNew).build());
+        if (isNew) {
+          unannounced.put(userId, NOT_WRITTEN);
+          written.onSuccess(v -> wrote(userId));
+        }
       }
       req.response().onComplete(ar2 -> {
         if (ar2.failed()) {
@@ -172,8 +193,8 @@ public class PresenceStreamVerticle extends VerticleBase {
   /** Probes the stream's connection until the stream is replaced; a missed answer breaks it. */
   private void keepAlive(GrpcClientRequest<NotificationRequest, NotificationResponse> req) {
     KeepAlive.probe(vertx, req.connection(), keepAliveMs, keepAliveTimeoutMs, () -> !stopping && stream == req,
-      // What was written before an answered PING reached the service.
-      sentAt -> unannounced.values().removeIf(at -> at - sentAt < 0),
+      // What left this node before an answered PING reached the service.
+      sentAt -> unannounced.values().removeIf(at -> at != NOT_WRITTEN && at - sentAt < 0),
       cause -> broken(req, cause));
   }
 
