@@ -62,12 +62,7 @@ class PresenceKeepAliveTest {
   @DisplayName("a user who connects while the stream is silently dead is announced as new on the next stream, so he gets his pending notifications")
   void connectsIntoASilentStreamAreAnnouncedAgain() {
     SilencingProxy proxy = SilencingProxy.start(vertx, server());
-    vertx.deployVerticle(new PresenceStreamVerticle(), new DeploymentOptions().setConfig(TestConfig.create(Map.of(
-      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + proxy.port(),
-      "NOTIFICATION_SERVICE_KEEP_ALIVE_MS", "100",
-      "NOTIFICATION_SERVICE_KEEP_ALIVE_TIMEOUT_MS", "300",
-      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "200")))).await();
+    deployThrough(proxy);
     // Before the silence: one user, whose "connected" the service got and a PING confirmed.
     connected("early");
     Eventually.get(vertx, Duration.ofSeconds(20), () -> Future.succeededFuture(carried.getOrDefault(1, List.of()).size()), n -> n == 1);
@@ -86,6 +81,16 @@ class PresenceKeepAliveTest {
       "the service had the early one; the late one is new to it, and it must answer his pending notifications");
   }
 
+  /** The chat node's presence stream, through {@code proxy}: PINGs every 100 ms, answered within 300, reopened within 200. */
+  private void deployThrough(SilencingProxy proxy) {
+    vertx.deployVerticle(new PresenceStreamVerticle(), new DeploymentOptions().setConfig(TestConfig.create(Map.of(
+      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + proxy.port(),
+      "NOTIFICATION_SERVICE_KEEP_ALIVE_MS", "100",
+      "NOTIFICATION_SERVICE_KEEP_ALIVE_TIMEOUT_MS", "300",
+      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
+      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "200")))).await();
+  }
+
   private void connected(String userId) {
     vertx.runOnContext(v -> vertx.eventBus().publish(Addresses.PRESENCE_CHANGED,
       new JsonObject().put("userId", userId).put("status", "connected")));
@@ -95,12 +100,7 @@ class PresenceKeepAliveTest {
   @DisplayName("a peer that goes silent without closing is noticed by an unanswered PING, and the stream reopens")
   void silentPeerIsNoticed() {
     SilencingProxy proxy = SilencingProxy.start(vertx, server());
-    vertx.deployVerticle(new PresenceStreamVerticle(), new DeploymentOptions().setConfig(TestConfig.create(Map.of(
-      "NOTIFICATION_SERVICE_ADDRESS", "127.0.0.1:" + proxy.port(),
-      "NOTIFICATION_SERVICE_KEEP_ALIVE_MS", "100",
-      "NOTIFICATION_SERVICE_KEEP_ALIVE_TIMEOUT_MS", "300",
-      "NOTIFICATION_SERVICE_RETRY_INITIAL_BACKOFF_MS", "50",
-      "NOTIFICATION_SERVICE_RETRY_MAX_BACKOFF_MS", "200")))).await();
+    deployThrough(proxy);
 
     // A peer that answers keeps its stream: PINGs flow and nothing is reopened.
     Eventually.get(vertx, Duration.ofSeconds(20), () -> Future.succeededFuture(pings.get()), n -> n >= 5);
