@@ -60,8 +60,11 @@ public final class Main {
         stack[0] = DevStack.start(config.getJsonObject("devstack"));
         kafka.put("bootstrapServers", stack[0].kafkaBootstrap());
         cql.put("contactPoints", stack[0].cassandraContactPoint()).put("localDatacenter", stack[0].cassandraDatacenter());
-        // The embedded default is for one developer's machine: it hands out tokens for any name.
-        config.getJsonObject("auth").put("devTokens", true);
+        // The embedded default is for one developer's machine: it hands out tokens for any name,
+        // unless the operator said otherwise (AUTH_DEV_TOKENS=false on a reachable host).
+        if (System.getenv(AppConfig.variableName("auth.devTokens")) == null) {
+          config.getJsonObject("auth").put("devTokens", true);
+        }
       }
       VertxOptions options = VertxSettings.options(config);
       if (config.getJsonObject("cluster").getBoolean("enabled")) {

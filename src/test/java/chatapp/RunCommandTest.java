@@ -78,6 +78,13 @@ class RunCommandTest {
     }
   }
 
+  private static HttpResponse<String> devToken(MainProcess run) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + run.env().get("HTTP_PORT") + "/api/dev/tokens"))
+      .header("Content-Type", "application/json")
+      .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"alice\"}")).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   @DisplayName("the run command starts Kafka, Cassandra and both services, and SIGTERM stops every JVM and frees every port")
   void runStartsEverythingAndStopsEverything() throws Exception {
@@ -86,6 +93,8 @@ class RunCommandTest {
     HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
       URI.create("http://127.0.0.1:" + run.env().get("HTTP_PORT") + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, ready.statusCode(), ready.body());
+    // The embedded default is a developer's machine: it hands out tokens.
+    assertEquals(201, devToken(run).statusCode());
 
     run.terminate();
     assertTrue(run.awaitExit(60), "Main did not stop");
@@ -97,7 +106,12 @@ class RunCommandTest {
   @DisplayName("Ctrl-C (SIGINT to the whole foreground group) stops the services, then the engines: no error, every JVM gone, every port free")
   void ctrlCStopsTheServicesBeforeTheEngines() throws Exception {
     assumeTrue(Files.isExecutable(MainProcess.SETSID), "needs setsid to stand in for a terminal's process group");
-    MainProcess run = track(MainProcess.startAsForeground(environment())).awaitLine(MainProcess.READY, 180);
+    Map<String, String> env = environment();
+    // Also: an operator's AUTH_DEV_TOKENS=false beats the embedded default (a reachable host must not
+    // hand out tokens for any name).
+    env.put("AUTH_DEV_TOKENS", "false");
+    MainProcess run = track(MainProcess.startAsForeground(env)).awaitLine(MainProcess.READY, 180);
+    assertEquals(404, devToken(run).statusCode());
     run.interruptGroup();
     assertTrue(run.awaitExit(60), "Main did not stop");
     assertNothingLeft(run);
