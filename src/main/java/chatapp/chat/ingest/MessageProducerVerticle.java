@@ -54,7 +54,7 @@ public class MessageProducerVerticle extends VerticleBase {
   private static final long SEND_WAIT_MS = 2_000;
   private static final long SEND_RETRY_MS = 10;
 
-  /** (sender, clientMsgId) to the attempt that holds it; insertion order is age order. */
+  /** (sender, room, clientMsgId) to the attempt that holds it; insertion order is age order. */
   private final Map<String, Attempt> recent = new LinkedHashMap<>();
   private final PipelineMeters meters = PipelineMeters.get();
   /** Owns the producer's life (created shared, closed off the event loop). */
@@ -112,7 +112,10 @@ public class MessageProducerVerticle extends VerticleBase {
     if (clientMsgId == null) {
       reply = produce(roomId, senderId, (String) rawBody);
     } else {
-      reply = once(senderId.length() + ":" + senderId + clientMsgId, () -> produce(roomId, senderId, (String) rawBody));
+      // Per room too: the same id sent to another room is another message, not a retry to answer
+      // with the first one's ack (which would say "sent" and send nothing).
+      reply = once(senderId.length() + ":" + senderId + roomId.length() + ":" + roomId + clientMsgId,
+        () -> produce(roomId, senderId, (String) rawBody));
     }
     reply.onComplete(ar -> {
       if (ar.succeeded()) {

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,24 @@ class MessagesApiTest {
     assertEquals("hello", stored.getString("body"));
     assertEquals(alice, stored.getString("senderId"));
     assertEquals(ack.getLong("sentAt"), stored.getLong("sentAt"));
+  }
+
+  @Test
+  @DisplayName("the same clientMsgId in two rooms is two messages: a retry is per room, and the second room gets its own")
+  void clientMsgIdIsPerRoom() {
+    String alice = user();
+    String first = api.createRoom(alice, "one");
+    String second = api.createRoom(alice, "two");
+    JsonObject a = api.post("/api/rooms/" + first + "/messages", alice,
+      new JsonObject().put("body", "to one").put("clientMsgId", "same")).bodyAsJsonObject();
+    HttpResponse<Buffer> b = api.post("/api/rooms/" + second + "/messages", alice,
+      new JsonObject().put("body", "to two").put("clientMsgId", "same"));
+    assertEquals(201, b.statusCode(), b.bodyAsString());
+    assertNotEquals(a.getString("messageId"), b.bodyAsJsonObject().getString("messageId"));
+    JsonArray page = Eventually.get(vertx, Duration.ofSeconds(20),
+      () -> Future.succeededFuture(api.get("/api/rooms/" + second + "/messages", alice).bodyAsJsonObject()),
+      p -> !p.getJsonArray("messages").isEmpty()).getJsonArray("messages");
+    assertEquals("to two", page.getJsonObject(0).getString("body"));
   }
 
   @Test
