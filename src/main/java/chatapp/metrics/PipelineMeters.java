@@ -7,6 +7,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,7 +30,13 @@ public final class PipelineMeters {
   private final Timer produceToConsumed;
   /** From the producer's send to stored in CQL: the Kafka leg, then waiting behind the partition's batch before, then the write. */
   private final Timer produceToStored;
-  private final AtomicLong consumedAgeMs = new AtomicLong();
+  /**
+   * One per registry: a gauge keeps the object it was first registered with, and the fan-out and
+   * the producer ask for these meters too (before the consumer does), so a value per instance left
+   * the gauge reading one nobody updates.
+   */
+  private static final Map<MeterRegistry, AtomicLong> CONSUMED_AGE_MS = Collections.synchronizedMap(new WeakHashMap<>());
+  private final AtomicLong consumedAgeMs;
 
   private PipelineMeters(MeterRegistry registry) {
     produced = Counter.builder("chat.pipeline.produced").description("messages Kafka acknowledged").register(registry);
@@ -37,6 +46,7 @@ public final class PipelineMeters {
     storeToPublished = stage(registry, "chat.pipeline.store.to.published", "from stored to published to the room");
     produceToConsumed = stage(registry, "chat.pipeline.produce.to.consumed", "from the producer's send to the consumer's poll");
     produceToStored = stage(registry, "chat.pipeline.produce.to.stored", "from the producer's send to stored in CQL");
+    consumedAgeMs = CONSUMED_AGE_MS.computeIfAbsent(registry, r -> new AtomicLong());
     registry.gauge("chat.pipeline.consumer.lag.ms", consumedAgeMs);
   }
 
