@@ -57,7 +57,9 @@ public final class Main {
       if (noKafka) {
         System.out.println("No Kafka or CQL database configured: starting the embedded ones (data in "
           + config.getJsonObject("devstack").getString("dir") + ")");
-        stack[0] = DevStack.start(config.getJsonObject("devstack"));
+        // Held before the engines start: Ctrl-C during their start stops what has started.
+        stack[0] = DevStack.create(config.getJsonObject("devstack"));
+        stack[0].start();
         kafka.put("bootstrapServers", stack[0].kafkaBootstrap());
         cql.put("contactPoints", stack[0].cassandraContactPoint()).put("localDatacenter", stack[0].cassandraDatacenter());
         // The embedded default is for one developer's machine: it hands out tokens for any name,

@@ -122,6 +122,18 @@ class RunCommandTest {
   }
 
   @Test
+  @DisplayName("Ctrl-C while the embedded servers are still starting stops the one already up and the one starting: nothing left")
+  void ctrlCDuringTheEnginesStartLeavesNothing() throws Exception {
+    assumeTrue(Files.isExecutable(MainProcess.SETSID), "needs setsid to stand in for a terminal's process group");
+    // Kafka is up in seconds; Cassandra takes tens of them: interrupt in between.
+    MainProcess run = track(MainProcess.startAsForeground(environment())).awaitLine("devstack: Kafka ready", 180);
+    assertFalse(run.printed(MainProcess.READY), "too late: everything was up already");
+    run.interruptGroup();
+    assertTrue(run.awaitExit(60), "Main did not stop");
+    assertNothingLeft(run);
+  }
+
+  @Test
   @DisplayName("a service port already taken: the run names it, exits non-zero and leaves nothing running")
   void takenPortFailsCleanly() throws Exception {
     Map<String, String> env = environment();

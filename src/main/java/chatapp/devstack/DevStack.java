@@ -25,11 +25,13 @@ public final class DevStack implements AutoCloseable {
   private final KafkaEngine kafka;
   private final CassandraEngine cassandra;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Path dir;
 
-  private DevStack(String host, KafkaEngine kafka, CassandraEngine cassandra) {
+  private DevStack(String host, KafkaEngine kafka, CassandraEngine cassandra, Path dir) {
     this.host = host;
     this.kafka = kafka;
     this.cassandra = cassandra;
+    this.dir = dir;
   }
 
   /**
@@ -37,16 +39,31 @@ public final class DevStack implements AutoCloseable {
    * stops whatever it started and throws an exception naming the part and why.
    */
   public static DevStack start(JsonObject config) throws DevStackException {
+    DevStack stack = create(config);
+    stack.start();
+    return stack;
+  }
+
+  /**
+   * The stack {@link #start} starts, not started yet: a caller that may have to stop it meanwhile
+   * (a shutdown hook, on Ctrl-C during the start) holds it before the engines exist, and
+   * {@link #close} stops whatever has started by then.
+   */
+  public static DevStack create(JsonObject config) {
     config = config == null ? new JsonObject() : config;
     JsonObject k = config.getJsonObject("kafka", new JsonObject());
     JsonObject c = config.getJsonObject("cassandra", new JsonObject());
     String host = config.getString("host", "127.0.0.1");
     Path dir = Path.of(config.getString("dir", ".devstack")).toAbsolutePath().normalize();
-    DevStack stack = new DevStack(host,
+    return new DevStack(host,
         new KafkaEngine(dir, host, k.getInteger("port", 9092), k.getInteger("controllerPort", 9093),
             k.getString("heap", "512m")),
         new CassandraEngine(dir, host, c.getInteger("nativePort", 9042), c.getInteger("storagePort", 7000),
-            c.getString("heap", "1g"), c.getString("initialHeap", "256m")));
+            c.getString("heap", "1g"), c.getString("initialHeap", "256m")), dir);
+  }
+
+  /** See {@link #start(JsonObject)}. */
+  public void start() throws DevStackException {
     try {
       Files.createDirectories(dir);
       Files.delete(Files.createTempFile(dir, ".write-test", ".tmp"));
@@ -56,17 +73,16 @@ public final class DevStack implements AutoCloseable {
     System.out.println("devstack: data in " + dir);
     try {
       // Leftovers first: an orphaned engine from a killed run holds the very ports checked next.
-      parallel(List.of(stack.kafka.process::stopLeftover, stack.cassandra.process::stopLeftover), () -> {});
-      stack.checkPorts();
-      stack.kafka.process.rotateLog();
-      stack.cassandra.process.rotateLog();
+      parallel(List.of(kafka.process::stopLeftover, cassandra.process::stopLeftover), () -> {});
+      checkPorts();
+      kafka.process.rotateLog();
+      cassandra.process.rotateLog();
     } catch (IOException e) {
       throw new DevStackException("devstack: cannot prepare " + dir + ": " + e, e);
     }
     long t0 = System.nanoTime();
-    stack.startBoth();
+    startBoth();
     System.out.printf("devstack: Kafka and Cassandra ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    return stack;
   }
 
   /** Every port is checked before anything starts, so a clash starts nothing. */
