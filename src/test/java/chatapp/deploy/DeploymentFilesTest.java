@@ -10,6 +10,7 @@ import org.yaml.snakeyaml.Yaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -74,6 +75,24 @@ class DeploymentFilesTest {
     }
     assertTrue(checked > 10, "the chat services have their environment");
     assertEquals(Set.of(), unknown, "variables no configuration key reads");
+  }
+
+  @Test
+  @DisplayName("every service of the chat image waits for healthy Kafka and CQL (it creates its schema once, at start) and is restarted when it fails")
+  @SuppressWarnings("unchecked")
+  void servicesWaitForHealthyEnginesAndRestart() throws Exception {
+    Map<String, Map<String, Object>> services = services();
+    for (var e : services.entrySet()) {
+      if (!ours(e.getValue())) {
+        continue;
+      }
+      assertEquals("on-failure", e.getValue().get("restart"), e.getKey());
+      Map<String, Object> dependsOn = (Map<String, Object>) e.getValue().get("depends_on");
+      for (String engine : List.of("kafka", "scylla")) {
+        assertEquals("service_healthy", ((Map<String, Object>) dependsOn.get(engine)).get("condition"), e.getKey() + " on " + engine);
+        assertTrue(services.get(engine).get("healthcheck") instanceof Map<?, ?>, engine + " has a health check");
+      }
+    }
   }
 
   @Test
