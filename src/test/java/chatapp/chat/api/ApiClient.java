@@ -4,6 +4,7 @@ import chatapp.auth.Auth;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -11,6 +12,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** A blocking HTTP client of the chat API for tests: one call, one answer, with a user's token. */
 final class ApiClient {
@@ -72,6 +74,13 @@ final class ApiClient {
   }
 
   /** Asserts an RFC 9457 answer with {@code status} and returns its body. */
+  /** The field a 400 problem names first. */
+  static String field(JsonObject problem) {
+    JsonArray errors = problem.getJsonArray("errors");
+    assertFalse(errors == null || errors.isEmpty(), problem.encode());
+    return errors.getJsonObject(0).getString("field");
+  }
+
   static JsonObject problem(HttpResponse<Buffer> response, int status) {
     assertEquals(status, response.statusCode(), response.bodyAsString());
     assertEquals(Problems.CONTENT_TYPE, response.getHeader("Content-Type"), response.bodyAsString());

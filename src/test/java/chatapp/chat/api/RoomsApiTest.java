@@ -143,6 +143,20 @@ class RoomsApiTest {
   }
 
   @Test
+  @DisplayName("a user named as an identity provider names him (auth0|…) joins and leaves by his id; a '/' or a space in an id is 400")
+  void identityProviderSubjects() {
+    String alice = user();
+    String carol = "auth0|" + UUID.randomUUID();
+    String roomId = api.createRoom(alice, "federated");
+    String path = "/api/rooms/" + roomId + "/members/" + carol.replace("|", "%7C");
+    assertEquals(204, api.put(path, carol).statusCode());
+    assertTrue(members(roomId, alice).stream().anyMatch(m -> carol.equals(((JsonObject) m).getString("userId"))));
+    assertEquals(204, api.delete(path, carol).statusCode());
+    assertEquals("userId", ApiClient.field(ApiClient.problem(api.put("/api/rooms/" + roomId + "/members/a%20b", alice), 400)));
+    assertEquals("userId", ApiClient.field(ApiClient.problem(api.put("/api/rooms/" + roomId + "/members/" + "x".repeat(256), alice), 400)));
+  }
+
+  @Test
   @DisplayName("a member may add someone else, a non-member may not, and nobody may remove someone else")
   void actOnlyAsYourself() {
     String alice = user();
