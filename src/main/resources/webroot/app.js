@@ -222,9 +222,14 @@
       status('Signed in as ' + state.userId + ', connected');
       eb.registerHandler(USER(state.userId), onUserFrame);
       state.rooms.forEach(function (room) { registerRoom(room.roomId); });
+      state.liveUntil = null;
       if (state.current) { loadMembers(state.current); }
     };
-    eb.onclose = function () { status('Signed in as ' + state.userId + ', reconnecting…'); };
+    eb.onclose = function () {
+      // From here on this client sees nothing live: rooms it has no message of yet recover from here.
+      state.liveUntil = state.liveUntil || Date.now();
+      status('Signed in as ' + state.userId + ', reconnecting…');
+    };
     eb.onerror = function (err) {
       if (err && err.body === 'token_expired') {
         // The gateway closes a socket when its token expires; reconnecting with it would be refused.
@@ -254,7 +259,11 @@
   function registerRoom(roomId, fromStart) {
     if (!state.eb || state.eb.state !== EventBus.OPEN) { return; }
     var room = state.rooms.get(roomId);
-    var last = state.lastId.get(roomId) || (fromStart && room ? timeUuid(Date.parse(room.createdAt) - 1) : null);
+    var last = state.lastId.get(roomId)
+      || (fromStart && room ? timeUuid(Date.parse(room.createdAt) - 1) : null)
+      // No message of this room seen yet, after a reconnect: everything since the socket dropped
+      // (less a margin for the clocks); copies of what is already shown collapse by id.
+      || (state.liveUntil ? timeUuid(state.liveUntil - 5000) : null);
     // With lastMessageId the gateway first sends what was missed, in order, then the live ones.
     state.eb.registerHandler(ROOM(roomId), last ? { lastMessageId: last } : {}, function (err, frame) {
       if (err) { error('room ' + roomId + ': ' + (err.message || err.failureType)); return; }
