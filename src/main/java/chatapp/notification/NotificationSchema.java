@@ -22,13 +22,8 @@ public final class NotificationSchema {
 
   public static Future<Void> ensure(CassandraClient client, JsonObject cql) {
     String ks = cql.getString("keyspace");
-    int factor = cql.getInteger("replicationFactor");
-    String strategy = cql.getString("replicationStrategy");
-    String replication = "SimpleStrategy".equals(strategy)
-      ? "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}"
-      : "{'class': '" + strategy + "', '" + cql.getString("localDatacenter") + "': " + factor + "}";
     List<String> statements = List.of(
-      "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + replication,
+      Cql.createKeyspace(cql),
       // One row per user and room: the row IS the coalesced notification. Partitioned by room, so
       // one message's notifications for all its offline members are one mutation. Unread message
       // ids form a set, so recording a message twice (a retry) counts it once, with no read before

@@ -33,6 +33,25 @@ public final class Cql {
   }
 
   /**
+   * The keyspace's CREATE statement, as {@code cql} configures it: its replication (SimpleStrategy,
+   * or a strategy with the factor in the local datacenter) and {@code keyspaceOptions}, appended as
+   * written. ScyllaDB 6 gives a NetworkTopologyStrategy keyspace tablets by default, and a tablets
+   * keyspace refuses conditional statements (the room create's IF NOT EXISTS): there, the options
+   * are {@code AND tablets = {'enabled': false}}, which Cassandra would refuse.
+   */
+  public static String createKeyspace(JsonObject cql) {
+    String strategy = cql.getString("replicationStrategy");
+    int factor = cql.getInteger("replicationFactor");
+    String replication = "SimpleStrategy".equals(strategy)
+      ? "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}"
+      // NetworkTopologyStrategy: the same factor in the local datacenter.
+      : "{'class': '" + strategy + "', '" + cql.getString("localDatacenter") + "': " + factor + "}";
+    String options = cql.getString("keyspaceOptions", "").trim();
+    return "CREATE KEYSPACE IF NOT EXISTS " + cql.getString("keyspace") + " WITH replication = " + replication
+      + (options.isEmpty() ? "" : " " + options);
+  }
+
+  /**
    * The process-wide client: verticles that ask for it share one driver session (its connection
    * pool is already per node and per shard), closed when the last of them closes it.
    */

@@ -21,14 +21,8 @@ public final class Schema {
 
   public static Future<Void> ensure(CassandraClient client, JsonObject cql) {
     String ks = cql.getString("keyspace");
-    String strategy = cql.getString("replicationStrategy");
-    int factor = cql.getInteger("replicationFactor");
-    String replication = "SimpleStrategy".equals(strategy)
-      ? "{'class': 'SimpleStrategy', 'replication_factor': " + factor + "}"
-      // NetworkTopologyStrategy: the same factor in the local datacenter.
-      : "{'class': '" + strategy + "', '" + cql.getString("localDatacenter") + "': " + factor + "}";
     List<String> statements = List.of(
-      "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + replication,
+      Cql.createKeyspace(cql),
       // One partition per room and time bucket keeps partitions bounded however long a room lives;
       // newest first because every read (history, recovery) starts from the newest end.
       "CREATE TABLE IF NOT EXISTS " + ks + ".messages_by_room ("
