@@ -3,6 +3,9 @@ package chatapp.chat.api;
 import chatapp.Services;
 import chatapp.bus.Addresses;
 import chatapp.chat.presence.Presence;
+import chatapp.chat.store.Cql;
+import chatapp.chat.store.Room;
+import chatapp.chat.store.RoomStore;
 import chatapp.testing.Eventually;
 import chatapp.testing.RoomWatch;
 import chatapp.testing.TestConfig;
@@ -18,6 +21,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +39,7 @@ class RoomsApiTest {
 
   private static Vertx vertx;
   private static ApiClient api;
+  private static RoomStore rooms;
 
   @BeforeAll
   static void deploy() {
@@ -42,6 +48,7 @@ class RoomsApiTest {
     // The API needs the chat service only (the notification service is reached for offline members).
     Services.deploy(vertx, config, Set.of(Services.CHAT)).await();
     api = new ApiClient(vertx, config);
+    rooms = RoomStore.create(Cql.client(vertx, config.getJsonObject("cql")), config.getJsonObject("cql")).await();
   }
 
   @AfterAll
@@ -154,6 +161,24 @@ class RoomsApiTest {
     assertEquals(204, api.delete(path, carol).statusCode());
     assertEquals("userId", ApiClient.field(ApiClient.problem(api.put("/api/rooms/" + roomId + "/members/a%20b", alice), 400)));
     assertEquals("userId", ApiClient.field(ApiClient.problem(api.put("/api/rooms/" + roomId + "/members/" + "x".repeat(256), alice), 400)));
+  }
+
+  @Test
+  @DisplayName("a user in 1,500 rooms (anyone may add him to theirs) still gets his list of rooms, all of them")
+  void aLongListOfRooms() {
+    String carol = user();
+    List<Future<Void>> created = new ArrayList<>();
+    for (int i = 0; i < 1_500; i++) {
+      created.add(rooms.create(new Room("r-" + UUID.randomUUID(), "room " + i, carol, Instant.now())));
+      if (created.size() == 100) { // the store's own writes, a hundred at a time
+        Future.all(created).await();
+        created.clear();
+      }
+    }
+    Future.all(created).await();
+    var listed = api.get("/api/rooms", carol);
+    assertEquals(200, listed.statusCode(), listed.bodyAsString());
+    assertEquals(1_500, listed.bodyAsJsonObject().getJsonArray("rooms").size());
   }
 
   @Test
