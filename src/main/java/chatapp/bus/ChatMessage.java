@@ -52,7 +52,8 @@ public record ChatMessage(String roomId, UUID messageId, String senderId, String
     if (m.messageId.version() != 1) {
       throw new IllegalArgumentException("malformed chat message: messageId " + m.messageId + " is not a time-based UUID (version 1)");
     }
-    if (m.roomId.getBytes(StandardCharsets.UTF_8).length > MAX_ROOM_ID_BYTES) {
+    // A char is at most 3 bytes of UTF-8 (a surrogate pair, 4 for 2): only a long id is encoded to tell.
+    if (m.roomId.length() * 3 > MAX_ROOM_ID_BYTES && m.roomId.getBytes(StandardCharsets.UTF_8).length > MAX_ROOM_ID_BYTES) {
       throw new IllegalArgumentException("malformed chat message: roomId longer than " + MAX_ROOM_ID_BYTES + " bytes");
     }
     return m;

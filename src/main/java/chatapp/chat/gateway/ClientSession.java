@@ -46,6 +46,11 @@ abstract class ClientSession {
   final String socketId = UUID.randomUUID().toString();
   /** {@link GatewayMetrics#SOCKJS} or {@link GatewayMetrics#TCP}. */
   final String bridge;
+  /**
+   * The timer that ends the session when its token expires ({@link SocketSessions}); -1 if none.
+   * Set where the login completed, read on the socket's loop.
+   */
+  volatile long expiryTimer = -1;
   private final long maxOutboundBytes;
   private final GatewayMetrics metrics;
   private final RoomFeeds feeds;

@@ -25,8 +25,6 @@ final class SocketSessions<K, S extends ClientSession> {
   private final Vertx vertx;
   private final Presence presence;
   private final Map<K, S> sessions = new ConcurrentHashMap<>();
-  /** The timer that ends a session when its token expires, by socket. */
-  private final Map<K, Long> expiries = new ConcurrentHashMap<>();
   private final long sweep;
 
   SocketSessions(Vertx vertx, JsonObject gateway, MembershipCache members) {
@@ -46,10 +44,7 @@ final class SocketSessions<K, S extends ClientSession> {
     sessions.put(socket, session);
     if (expiresAtMs > 0) {
       long delay = Math.max(1, expiresAtMs - System.currentTimeMillis());
-      expiries.put(socket, vertx.setTimer(delay, t -> {
-        expiries.remove(socket);
-        session.onItsLoop(session::tokenExpired);
-      }));
+      session.expiryTimer = vertx.setTimer(delay, t -> session.onItsLoop(session::tokenExpired));
     }
     GatewayMetrics.socketOpened(session.bridge);
     log.debug("{} socket open user={} socket={}", session.bridge, session.userId, session.socketId);
@@ -63,10 +58,7 @@ final class SocketSessions<K, S extends ClientSession> {
     if (session == null) {
       return;
     }
-    Long expiry = expiries.remove(socket);
-    if (expiry != null) {
-      vertx.cancelTimer(expiry);
-    }
+    vertx.cancelTimer(session.expiryTimer); // none, or fired already: nothing to cancel
     session.close();
     GatewayMetrics.socketClosed(session.bridge);
     log.debug("{} socket closed user={} socket={}", session.bridge, session.userId, session.socketId);

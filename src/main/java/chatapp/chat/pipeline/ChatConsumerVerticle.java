@@ -112,7 +112,8 @@ public class ChatConsumerVerticle extends VerticleBase {
    * stuck at once must not stop the others.
    */
   private void pollLoop() {
-    if (!running || polling || inFlight - heldByPaused() >= MAX_IN_FLIGHT) {
+    // The partitions are walked only when the budget looks spent, not after every batch.
+    if (!running || polling || inFlight >= MAX_IN_FLIGHT && inFlight - heldByPaused() >= MAX_IN_FLIGHT) {
       return;
     }
     polling = true;
