@@ -2,6 +2,7 @@ package chatapp;
 
 import chatapp.chat.fanout.FanoutVerticle;
 import chatapp.chat.gateway.ClientSendVerticle;
+import chatapp.chat.gateway.RoomFeedRelayVerticle;
 import chatapp.chat.gateway.TcpBridgeVerticle;
 import chatapp.chat.http.ChatHttpVerticle;
 import chatapp.chat.http.ReadinessVerticle;
@@ -57,6 +58,8 @@ public final class Services {
       // The notifier and the presence stream listen before presence and fan-out emit to them.
       .compose(v -> deploy(vertx, new GrpcNotifierVerticle(), config))
       .compose(v -> deploy(vertx, new PresenceStreamVerticle(), config))
+      // Every room's feed reaches this node's sockets through its relay: it listens before anything publishes.
+      .compose(v -> deploy(vertx, new RoomFeedRelayVerticle(), config))
       .compose(v -> deploy(vertx, new PresenceVerticle(), config))
       .compose(v -> deploy(vertx, new FanoutVerticle(), config))
       .compose(v -> deploy(vertx, new ChatConsumerVerticle(), config))

@@ -1,5 +1,6 @@
 package chatapp.bus;
 
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,9 +15,21 @@ import java.util.List;
  */
 public final class FeedEvents {
 
+  /** The header of a {@link Addresses#ROOM_FEEDS} publish that names its room. */
+  public static final String ROOM_ID = "roomId";
+
   private static final String RUN = "messages";
 
   private FeedEvents() {
+  }
+
+  /**
+   * Publishes {@code body} to {@code roomId}'s feed on every node, through each node's relay
+   * ({@link Addresses#ROOM_FEEDS}). Nobody may change {@code body} afterwards: a node's sockets
+   * share the one instance ({@link SharedJson}).
+   */
+  public static void publish(EventBus bus, String roomId, JsonObject body) {
+    bus.publish(Addresses.ROOM_FEEDS, body, SharedJson.options().addHeader(ROOM_ID, roomId));
   }
 
   /** The feed body for {@code messages} of one room, in order: the message itself when it is alone. */

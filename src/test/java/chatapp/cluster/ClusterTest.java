@@ -4,6 +4,7 @@ import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.bus.FeedEvents;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.gateway.RoomFeedRelayVerticle;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.MessageStore;
@@ -82,6 +83,8 @@ class ClusterTest {
     httpPorts = cluster.httpPorts;
     notificationAddress = GrpcAddresses.parse(cluster.notificationAddress);
     observer = cluster.join();
+    // Rooms' feeds reach a member through its relay, as on a chat node.
+    observer.deployVerticle(new RoomFeedRelayVerticle()).await();
     JsonObject cql = cluster.config.getJsonObject("cql");
     CassandraClient observerCql = Cql.client(observer, cql);
     Schema.ensure(observerCql, cql).await(); // the nodes made it; this connects the client first

@@ -1,6 +1,6 @@
 package chatapp.chat.api;
 
-import chatapp.bus.Addresses;
+import chatapp.bus.FeedEvents;
 import chatapp.chat.membership.MembershipCache;
 import chatapp.chat.presence.Presence;
 import chatapp.chat.store.Room;
@@ -150,7 +150,6 @@ final class RoomsApi {
   /** Tells every node's membership caches, and the room's sockets (README, "Client protocol"), that its membership changed. */
   private static void announce(RoutingContext ctx, String roomId, String userId, String status) {
     MembershipCache.changed(ctx.vertx(), roomId, userId, status);
-    ctx.vertx().eventBus().publish(Addresses.roomFeed(roomId),
-      new JsonObject().put("type", "member").put("userId", userId).put("status", status));
+    FeedEvents.publish(ctx.vertx().eventBus(), roomId, new JsonObject().put("type", "member").put("userId", userId).put("status", status));
   }
 }

@@ -105,8 +105,7 @@ public class FanoutVerticle extends VerticleBase {
     for (ChatMessage m : batch.messages()) {
       byRoom.computeIfAbsent(m.roomId(), r -> new ArrayList<>()).add(m.toJson().put("type", "message"));
     }
-    byRoom.forEach((roomId, messages) -> vertx.eventBus().publish(Addresses.roomFeed(roomId), FeedEvents.run(messages),
-      SharedJson.options()));
+    byRoom.forEach((roomId, messages) -> FeedEvents.publish(vertx.eventBus(), roomId, FeedEvents.run(messages)));
     meters.published.increment(batch.messages().size());
     if (batch.storedAtNanos() != 0) {
       long published = System.nanoTime();

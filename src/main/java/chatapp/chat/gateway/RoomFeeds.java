@@ -80,7 +80,7 @@ final class RoomFeeds {
     Feed feed = feeds.get(address);
     if (feed == null) {
       Feed created = new Feed();
-      created.consumer = vertx.eventBus().consumer(Addresses.roomFeed(roomId), m -> deliver(address, created, m));
+      created.consumer = vertx.eventBus().localConsumer(Addresses.roomFeed(roomId), m -> deliver(address, created, m));
       feeds.put(address, created);
       feed = created;
     }

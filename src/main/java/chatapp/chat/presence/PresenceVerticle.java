@@ -1,6 +1,7 @@
 package chatapp.chat.presence;
 
 import chatapp.bus.Addresses;
+import chatapp.bus.FeedEvents;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.RoomStore;
 import io.vertx.cassandra.CassandraClient;
@@ -185,7 +186,7 @@ public class PresenceVerticle extends VerticleBase {
     vertx.eventBus().publish(Addresses.PRESENCE_GLOBAL, new JsonObject().put("userId", userId).put("status", status));
     return rooms.roomIdsOf(userId).<Void>map(roomIds -> {
       JsonObject event = new JsonObject().put("type", "presence").put("userId", userId).put("status", status);
-      roomIds.forEach(roomId -> vertx.eventBus().publish(Addresses.roomFeed(roomId), event));
+      roomIds.forEach(roomId -> FeedEvents.publish(vertx.eventBus(), roomId, event));
       return null;
     }).recover(e -> {
       log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString());

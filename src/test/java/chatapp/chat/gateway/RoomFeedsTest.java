@@ -36,44 +36,6 @@ class RoomFeedsTest {
   private Vertx vertx;
   private Context loop;
 
-  /** A socket that only records the message ids it is handed. */
-  private static final class Recording extends ClientSession {
-    final List<String> got = new CopyOnWriteArrayList<>();
-
-    Recording(RoomFeeds feeds) {
-      super("u-recording", GatewayMetrics.SOCKJS, 1 << 20, null, feeds);
-    }
-
-    @Override
-    void deliverPublished(String address, String messageId, Object body) {
-      got.add(messageId);
-    }
-
-    @Override
-    protected Future<Void> transportWrite(Buffer frame) {
-      return Future.succeededFuture();
-    }
-
-    @Override
-    protected void transportClose(int code, String reason) {
-    }
-
-    @Override
-    protected Buffer encode(JsonObject frame) {
-      return frame.toBuffer();
-    }
-
-    @Override
-    protected JsonObject delivery(String address, Object body) {
-      return new JsonObject().put("address", address).put("body", body);
-    }
-
-    @Override
-    protected Buffer deliveryFrame(String address, Object body) {
-      return delivery(address, body).toBuffer();
-    }
-  }
-
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
@@ -88,7 +50,7 @@ class RoomFeedsTest {
   @Test
   void consumerLingersAfterTheLastSocketThenGoes() throws Exception {
     RoomFeeds feeds = onLoop(() -> RoomFeeds.onThisLoop(vertx));
-    Recording first = onLoop(() -> new Recording(feeds));
+    RecordingSession first = onLoop(() -> new RecordingSession(feeds));
     onLoop(() -> feeds.join(ADDRESS, ROOM, first)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     publish("m1");
     waitFor(() -> first.got.equals(List.of("m1")), "the joined socket gets the room's message");
@@ -99,7 +61,7 @@ class RoomFeedsTest {
     });
     assertTrue(onLoop(() -> feeds.isListening(ADDRESS)), "the consumer stays after the last socket left");
     publish("m2");
-    Recording second = onLoop(() -> new Recording(feeds));
+    RecordingSession second = onLoop(() -> new RecordingSession(feeds));
     onLoop(() -> feeds.join(ADDRESS, ROOM, second)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     publish("m3");
     waitFor(() -> second.got.contains("m3"), "a socket that joins within the linger gets the room's messages");
@@ -120,7 +82,7 @@ class RoomFeedsTest {
   @Test
   void aSocketClosedBeforeItsRegistrationWasCheckedJoinsNothing() {
     RoomFeeds feeds = onLoop(() -> RoomFeeds.onThisLoop(vertx));
-    Recording gone = onLoop(() -> new Recording(feeds));
+    RecordingSession gone = onLoop(() -> new RecordingSession(feeds));
     // The socket closes while the gateway reads its membership; the answer comes after.
     onLoop(() -> {
       gone.close();

@@ -1,6 +1,7 @@
 package chatapp.chat.presence;
 
 import chatapp.bus.Addresses;
+import chatapp.chat.gateway.RoomFeedRelayVerticle;
 import chatapp.chat.store.Cql;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
@@ -35,6 +36,8 @@ class PresenceTest {
     vertx = Vertx.vertx();
     JsonObject config = TestConfig.create();
     chatapp.chat.store.Schema.ensure(Cql.client(vertx, config.getJsonObject("cql")), config.getJsonObject("cql")).await();
+    // The node's feed relay hands the rooms' presence events to this node's room feeds.
+    vertx.deployVerticle(new RoomFeedRelayVerticle()).await();
     vertx.deployVerticle(new PresenceVerticle(), new DeploymentOptions().setConfig(config)).await();
     presence = Presence.create(vertx);
     rooms = RoomStore.create(Cql.client(vertx, config.getJsonObject("cql")), config.getJsonObject("cql")).await();
