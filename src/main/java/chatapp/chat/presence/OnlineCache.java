@@ -22,9 +22,13 @@ import java.util.Set;
  *
  * <p>The copy stays right because every change is announced: a user going online or offline
  * cluster-wide ({@link Addresses#PRESENCE_GLOBAL}, from whichever node saw it, including the sweep
- * after a node died) overwrites his entry at once. Entries also expire after {@code ttlMs}, so an
- * announcement lost with a crashing node is wrong for that long at most. A read that was under way
- * when an announcement arrived is not kept: it may predate it.
+ * after a node died) drops his entry at once, and the next message of his rooms reads the shared
+ * map again. The announcement only says that something changed, not what: two of them from two
+ * nodes (his socket on one closed, then one on another opened) travel on different connections and
+ * may come in either order, and the map, written in the order they happened, is right either way.
+ * Entries also expire after {@code ttlMs}, so an announcement lost with a crashing node is wrong for
+ * that long at most. A read that was under way when an announcement arrived is not kept: it may
+ * predate it.
  */
 public final class OnlineCache {
 
@@ -45,8 +49,7 @@ public final class OnlineCache {
     this.maxEntries = maxEntries;
     this.announcements = vertx.eventBus().consumer(Addresses.PRESENCE_GLOBAL, msg -> {
       epoch++;
-      String userId = msg.body().getString("userId");
-      entries.put(userId, new Entry("online".equals(msg.body().getString("status")), System.currentTimeMillis() + ttlMs));
+      entries.remove(msg.body().getString("userId"));
     });
   }
 
