@@ -54,11 +54,13 @@ public final class Presence {
       for (String id : ids) {
         claims.add(map.get(id));
       }
-      return Future.join(claims).map(all -> {
+      // Every read or none: a user whose claim could not be read is not known to be offline, and
+      // the fan-out that asked fails and is retried rather than notifying him (and caching that).
+      return Future.all(claims).map(all -> {
         long now = System.currentTimeMillis();
         Set<String> online = new HashSet<>();
         for (int i = 0; i < ids.size(); i++) {
-          if (all.succeeded(i) && live(all.resultAt(i), now)) {
+          if (live(all.resultAt(i), now)) {
             online.add(ids.get(i));
           }
         }
