@@ -1,9 +1,15 @@
 package chatapp.auth;
 
 import chatapp.Services;
+import chatapp.bus.Addresses;
+import chatapp.chat.gateway.TcpBridgeClient;
+import chatapp.metrics.Metrics;
 import chatapp.testing.Eventually;
 import chatapp.testing.TestConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -48,6 +54,8 @@ class JwksAuthTest {
   private static final List<Signer> published = new ArrayList<>();
   private static final AtomicInteger fetches = new AtomicInteger();
   private static volatile boolean up = true;
+  /** While set, the provider answers only once it completes: a slow identity provider. */
+  private static volatile Future<Void> slow;
   private static final Signer k1 = new Signer("k1");
   private static final Signer k2 = new Signer("k2");
   private static final Signer unpublished = new Signer("k9");
@@ -96,17 +104,27 @@ class JwksAuthTest {
     vertx = Vertx.vertx();
     provider = vertx.createHttpServer().requestHandler(req -> {
       fetches.incrementAndGet();
-      if (!up) {
-        req.response().setStatusCode(503).end();
+      Future<Void> wait = slow;
+      if (wait != null) {
+        req.pause();
+        wait.onComplete(v -> answer(req));
         return;
       }
-      JsonArray keys = new JsonArray().add(new JsonObject().put("kty", "RSA").put("use", "enc").put("kid", "encryption")
-        .put("n", "AQAB").put("e", "AQAB")); // an encryption key, as providers list too: never a signer
-      synchronized (published) {
-        published.forEach(s -> keys.add(s.jwk()));
-      }
-      req.response().putHeader("content-type", "application/json").end(new JsonObject().put("keys", keys).encode());
+      answer(req);
     }).listen(0, "127.0.0.1").await();
+  }
+
+  private static void answer(io.vertx.core.http.HttpServerRequest req) {
+    if (!up) {
+      req.response().setStatusCode(503).end();
+      return;
+    }
+    JsonArray keys = new JsonArray().add(new JsonObject().put("kty", "RSA").put("use", "enc").put("kid", "encryption")
+      .put("n", "AQAB").put("e", "AQAB")); // an encryption key, as providers list too: never a signer
+    synchronized (published) {
+      published.forEach(s -> keys.add(s.jwk()));
+    }
+    req.response().putHeader("content-type", "application/json").end(new JsonObject().put("keys", keys).encode());
   }
 
   @AfterAll
@@ -121,6 +139,7 @@ class JwksAuthTest {
       published.add(k1);
     }
     up = true;
+    slow = null;
     fetches.set(0);
   }
 
@@ -214,6 +233,55 @@ class JwksAuthTest {
     } finally {
       node.close().await();
     }
+  }
+
+  @Test
+  @DisplayName("a TCP socket that closes while the provider is slow to confirm its token leaves no session behind")
+  void tcpSocketClosedDuringLogin() {
+    Vertx node = Vertx.vertx(Metrics.enable(new VertxOptions()));
+    try {
+      JsonObject config = TestConfig.create(Map.of("AUTH_JWKS_URL", jwksUrl(),
+        "AUTH_ISSUER", "https://idp.example", "AUTH_AUDIENCE", "chat", "AUTH_JWKS_RETRY_SECONDS", "0"));
+      Services.deploy(node, config, Set.of(Services.CHAT)).await();
+      int tcpPort = config.getJsonObject("tcpBridge").getInteger("port");
+      int httpPort = config.getJsonObject("http").getInteger("port");
+      synchronized (published) {
+        published.add(k2); // rotated in: the node holds only k1, so a k2 token waits for a fetch
+      }
+      WebClient web = WebClient.create(vertx);
+      double open = tcpSocketsOpen(web, httpPort);
+      Promise<Void> provider = Promise.promise();
+      slow = provider.future();
+      int fetched = fetches.get();
+      TcpBridgeClient carol = TcpBridgeClient.connect(vertx, tcpPort).await();
+      carol.write(new JsonObject().put("type", "send").put("address", Addresses.CLIENT_LOGIN)
+        .put("body", new JsonObject().put("token", k2.sign("carol", "chat"))).put("replyAddress", "login"));
+      Eventually.get(vertx, Duration.ofSeconds(10), () -> Future.succeededFuture(fetches.get()), n -> n > fetched);
+      carol.close(); // gone before her token is confirmed
+      try (TcpBridgeClient dave = TcpBridgeClient.connect(vertx, tcpPort).await()) {
+        // Dave's login round-trips through the bridge after Carol's close reached it.
+        assertEquals("dave", dave.request(Addresses.CLIENT_LOGIN, new JsonObject().put("token", k1.sign("dave", "chat")))
+          .getJsonObject("body").getString("userId"));
+        provider.complete();
+        slow = null;
+        // Erin's k2 token is confirmed with the keys Carol's login waited for, after hers.
+        try (TcpBridgeClient erin = TcpBridgeClient.connect(vertx, tcpPort).await()) {
+          assertEquals("erin", erin.request(Addresses.CLIENT_LOGIN, new JsonObject().put("token", k2.sign("erin", "chat")))
+            .getJsonObject("body").getString("userId"));
+          assertEquals(open + 2, tcpSocketsOpen(web, httpPort), "Dave's and Erin's sockets are open, Carol's is not");
+        }
+      }
+    } finally {
+      slow = null;
+      node.close().await();
+    }
+  }
+
+  /** The node's count of authenticated TCP bridge sockets, from its /metrics. */
+  private static double tcpSocketsOpen(WebClient web, int httpPort) {
+    String metrics = web.get(httpPort, "127.0.0.1", "/metrics").send().await().bodyAsString();
+    return metrics.lines().filter(l -> l.startsWith("chat_gateway_sockets_open{bridge=\"tcp\"}"))
+      .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElseThrow();
   }
 
   @Test

@@ -3,6 +3,7 @@ package chatapp.chat.gateway;
 import chatapp.auth.Auth;
 import chatapp.bus.Addresses;
 import chatapp.chat.membership.MembershipCache;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -92,18 +93,26 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
     NetSocket socket = event.socket();
     // This socket's loop: the session's rooms are fed there (the token check may complete elsewhere).
     RoomFeeds feeds = RoomFeeds.onThisLoop(vertx);
+    Context loop = vertx.getOrCreateContext();
     FlushCoalescing.install(socket);
+    // Watched before the token check, which may wait seconds for the identity provider's keys: a
+    // socket that closed meanwhile must not be opened afterwards, online for good with nobody to
+    // close it. The check's answer is taken on the socket's loop, where its close is seen.
+    boolean[] closed = {false};
+    socket.closeHandler(v -> {
+      closed[0] = true;
+      sessions.closed(socket);
+    });
     String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
     // The token goes no further than this check.
     frame.put("body", new JsonObject());
     Future<User> user = token == null || token.isBlank()
       ? Future.failedFuture("the body must be {\"token\": \"<JWT>\"}")
       : auth.provider().authenticate(new TokenCredentials(token));
-    user.onComplete(ar -> {
+    user.onComplete(ar -> loop.runOnContext(v -> {
       String userId = ar.succeeded() ? Auth.userId(ar.result()) : null;
-      if (userId != null && !userId.isBlank() && sessions.get(socket) == null) {
+      if (userId != null && !userId.isBlank() && sessions.get(socket) == null && !closed[0]) {
         sessions.opened(socket, new TcpSession(socket, userId, maxOutboundBytes, metrics, feeds), Auth.expiresAtMs(ar.result()));
-        socket.closeHandler(v -> sessions.closed(socket));
         frame.put("headers", BridgeRules.trustedHeaders(userId));
       } else {
         metrics.refused("unauthenticated");
@@ -111,7 +120,7 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
           : "the token is invalid or expired"));
       }
       event.complete(true);
-    });
+    }));
   }
 
   /** The login request's answer: the user the socket now speaks as, or 401. */

@@ -13,9 +13,9 @@ import java.time.Duration;
 import java.util.UUID;
 
 /** A bot's view of the gateway: a plain TCP socket speaking the TCP bridge's length-prefixed JSON frames. */
-final class TcpBridgeClient implements AutoCloseable {
+public final class TcpBridgeClient implements AutoCloseable {
 
-  final Frames frames = new Frames();
+  public final Frames frames = new Frames();
   private final NetClient client;
   private NetSocket socket;
 
@@ -23,7 +23,7 @@ final class TcpBridgeClient implements AutoCloseable {
     this.client = client;
   }
 
-  static Future<TcpBridgeClient> connect(Vertx vertx, int port) {
+  public static Future<TcpBridgeClient> connect(Vertx vertx, int port) {
     TcpBridgeClient c = new TcpBridgeClient(vertx.createNetClient());
     return c.client.connect(port, "127.0.0.1").map(socket -> {
       c.socket = socket;
@@ -49,18 +49,18 @@ final class TcpBridgeClient implements AutoCloseable {
     });
   }
 
-  void write(JsonObject frame) {
+  public void write(JsonObject frame) {
     Buffer json = frame.toBuffer();
     socket.write(Buffer.buffer().appendInt(json.length()).appendBuffer(json));
   }
 
-  JsonObject request(String address, JsonObject body) {
+  public JsonObject request(String address, JsonObject body) {
     String replyAddress = UUID.randomUUID().toString();
     write(new JsonObject().put("type", "send").put("address", address).put("body", body).put("replyAddress", replyAddress));
     return frames.await(f -> replyAddress.equals(f.getString("address")), Duration.ofSeconds(20));
   }
 
-  void register(String address, JsonObject headers) {
+  public void register(String address, JsonObject headers) {
     write(new JsonObject().put("type", "register").put("address", address).put("headers", headers));
   }
 
