@@ -31,6 +31,9 @@ import java.util.function.Supplier;
  *       missed messages are written in order, then the held frames minus those already written
  *       (and a live copy that comes later still, of a message stored before the read but
  *       published after it, is dropped too);</li>
+ *   <li>"registered" first: a room's live frames are held from the moment its feed is joined until
+ *       the client is told its registration is live (in a cluster the bridge's own registration
+ *       takes a round trip to Hazelcast after the feed is live);</li>
  *   <li>inbound frames are decided one after another, in the order they came.</li>
  * </ul>
  */
@@ -80,6 +83,7 @@ abstract class ClientSession {
   private record Pending(String messageId, Buffer frame, boolean live) {
   }
 
+  /** A room's live frames held back: until "registered" (after null), or until its recovery is written. */
   private record Held(UUID after, List<Pending> frames) {
   }
 
@@ -172,8 +176,13 @@ abstract class ClientSession {
 
   /** Tells the client its registration is live: {"type":"registered"} on the address, before anything else there. */
   void registrationLive(String address) {
-    if (!closed) {
-      send(encode(delivery(address, new JsonObject().put("type", "registered"))));
+    if (closed) {
+      return;
+    }
+    send(encode(delivery(address, new JsonObject().put("type", "registered"))));
+    Held held = recovering.get(address);
+    if (held != null && held.after() == null) {
+      release(address, List.of(), null); // nothing to recover: what came meanwhile goes now
     }
   }
 
@@ -224,11 +233,12 @@ abstract class ClientSession {
   }
 
   /**
-   * A registration the rules allowed. With {@code after} (the last message the client saw in that
-   * room), the room's live frames are held until {@link #recovered} writes what was missed.
+   * A registration the rules allowed. A room's live frames are held until {@link #registrationLive},
+   * and with {@code after} (the last message the client saw in that room) until {@link #recovered}
+   * writes what was missed.
    */
   void accepted(String address, UUID after) {
-    if (after != null && BridgeRules.roomOf(address) != null) {
+    if (BridgeRules.roomOf(address) != null) {
       recovering.put(address, new Held(after, new ArrayList<>()));
     }
     registered(address);
@@ -270,7 +280,9 @@ abstract class ClientSession {
       return false;
     }
     Set<String> written = new HashSet<>();
-    written.add(held.after().toString());
+    if (held.after() != null) {
+      written.add(held.after().toString());
+    }
     if (reload != null) {
       backlog.add(new Pending(null, encode(delivery(address, reload)), false));
     } else {
@@ -288,7 +300,7 @@ abstract class ClientSession {
         backlog.add(p);
       }
     }
-    if (!overlapOver && reload == null) {
+    if (!overlapOver && reload == null && held.after() != null) {
       echoes.put(address, written);
     }
     log.debug("recovered user={} socket={} address={} missed={} reload={}", userId, socketId, address, recoveredFrames.size(),
