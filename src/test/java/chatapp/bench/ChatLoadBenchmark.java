@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Instant;
-import java.time.LocalTime;
+import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -272,7 +272,7 @@ public final class ChatLoadBenchmark {
     tally.toDelivered.reset();
     Histogram toDelivered = new Histogram(3);
     List<Double> p99BySecond = new CopyOnWriteArrayList<>();
-    LocalTime windowStart = LocalTime.now().truncatedTo(ChronoUnit.SECONDS);
+    LocalDateTime windowStart = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS);
     ThreadCpu compaction = SharedStack.get().cassandraProcess().map(p -> ThreadCpu.start(p.pid(), COMPACTION_THREAD)).orElse(null);
     long bySecond = vertx.setPeriodic(1000, t -> {
       synchronized (toDelivered) {
@@ -329,9 +329,10 @@ public final class ChatLoadBenchmark {
         sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1), sorted.stream().filter(p -> p <= 30).count(),
         sorted.size());
       // In wall-clock time, to set beside the engines' logs (flushes, compactions) and GC logs.
-      System.out.printf("  each second from %s: %s%n", windowStart,
+      System.out.printf("  each second from %s: %s%n", windowStart.toLocalTime(),
         p99BySecond.stream().map(p -> String.format("%.0f", p)).collect(Collectors.joining(" ")));
-      List<Compactions.Interval> compactions = Compactions.of(SharedStack.get().cassandraLog(), "messages_by_room");
+      List<Compactions.Interval> compactions = Compactions.of(SharedStack.get().cassandraLog(), "messages_by_room",
+        LocalDateTime.now());
       List<Double> during = new ArrayList<>();
       List<Double> others = new ArrayList<>();
       for (int i = 0; i < p99BySecond.size(); i++) {
@@ -346,7 +347,7 @@ public final class ChatLoadBenchmark {
         List<Double> busy = new ArrayList<>();
         double total = 0;
         for (int i = 0; i < p99BySecond.size(); i++) {
-          Double cpu = compaction.percentIn(windowStart.plusSeconds(i));
+          Double cpu = compaction.percentIn(windowStart.plusSeconds(i).toLocalTime());
           if (cpu != null) {
             (cpu < 5 ? idle : cpu < 15 ? some : busy).add(p99BySecond.get(i));
             total += cpu;
