@@ -11,6 +11,7 @@ import chatapp.testing.LocalCluster;
 import chatapp.testing.SharedStack;
 import chatapp.testing.TestConfig;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
@@ -23,6 +24,7 @@ import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
@@ -82,6 +84,7 @@ public final class ChatLoadBenchmark {
   private final long tickMs;
   private CassandraClient cql;
   private RoomStore roomStore;
+  private MessageStore messageStore;
   private Auth auth;
   /** With {@code nodes=N}: the clustered chat nodes (own JVMs) the clients spread over; null: in-process. */
   private LocalCluster cluster;
@@ -179,6 +182,7 @@ public final class ChatLoadBenchmark {
     }
     cql = Cql.client(vertx, config.getJsonObject("cql"));
     roomStore = RoomStore.create(cql, config.getJsonObject("cql")).await();
+    messageStore = MessageStore.create(cql, config.getJsonObject("cql")).await();
     auth = Auth.create(vertx, config.getJsonObject("auth"));
     System.out.printf("%d clients over %d rooms (%d online members per room), %d-byte bodies, %d s warm-up + %d s measured per phase%n",
       clients, rooms, clients / rooms, bytes, warmup, seconds);
@@ -239,6 +243,7 @@ public final class ChatLoadBenchmark {
     // million rows for minutes, and the half-rate phase would measure that catch-up (p99 70 ms)
     // rather than the rate it runs at (34 ms, same code, run alone).
     Tables.truncate(vertx, config.getJsonObject("cql"), WRITTEN);
+    long phaseStart = System.currentTimeMillis();
     int members = clients / rooms;
     List<String> roomIds = new ArrayList<>();
     for (int r = 0; r < rooms; r++) {
@@ -305,7 +310,7 @@ public final class ChatLoadBenchmark {
       pause(200);
     }
     double drained = (System.nanoTime() - drain0) / 1e9;
-    long stored = countStored(roomIds);
+    long stored = countStored(roomIds, phaseStart);
     double storedRate = storedW / windowS;
     System.out.printf("%n== phase: %s%s ==%n", name, rate > 0 ? String.format(" (%,.0f msg/s offered)", rate) : " (window " + window + " per client)");
     System.out.printf("measured %.1f s: sent %,d, acknowledged %,d, delivered %,d -> %,.0f sent/s, %,.0f acked/s,"
@@ -374,15 +379,21 @@ public final class ChatLoadBenchmark {
       sorted.stream().filter(p -> p <= 30).count());
   }
 
-  private long countStored(List<String> roomIds) {
+  /**
+   * The rows of {@code roomIds} in the message log, over every bucket from the phase's start to
+   * now: a phase can cross a bucket's end (with short {@code cql.bucketMinutes}, several).
+   */
+  private long countStored(List<String> roomIds, long fromMillis) {
     String ks = config.getJsonObject("cql").getString("keyspace");
-    MessageStore store = MessageStore.create(cql, config.getJsonObject("cql")).await();
-    int bucket = store.bucketOf(System.currentTimeMillis());
+    int first = messageStore.bucketOf(fromMillis);
+    int last = messageStore.bucketOf(System.currentTimeMillis());
     long total = 0;
     for (String roomId : roomIds) {
-      for (int b = bucket - 1; b <= bucket; b++) {
-        total += cql.executeWithFullFetch("SELECT COUNT(*) FROM " + ks + ".messages_by_room WHERE room_id = '" + roomId
-          + "' AND bucket = " + b).await().get(0).getLong(0);
+      for (int b = first; b <= last; b++) {
+        // A COUNT over a partition of a million rows outlasts the driver's 2 s default.
+        total += cql.executeWithFullFetch(SimpleStatement.newInstance("SELECT COUNT(*) FROM " + ks
+          + ".messages_by_room WHERE room_id = ? AND bucket = ?", roomId, b).setTimeout(Duration.ofSeconds(60)))
+          .await().get(0).getLong(0);
       }
     }
     return total;
