@@ -259,7 +259,9 @@ public final class ChatLoadBenchmark {
     for (int i = 0; i < clients; i++) {
       String roomId = roomIds.get(i % rooms);
       String user = "u-" + roomId + "-" + (i / rooms);
-      joining.add(LoadClient.join(vertx, ws, ports.get(i % ports.size()), auth.issue(user), user, roomId, bytes));
+      // By member, not by client: with i % ports, a room (i % rooms) had all its members on one
+      // node whenever the node count divides the room count.
+      joining.add(LoadClient.join(vertx, ws, ports.get((i / rooms) % ports.size()), auth.issue(user), user, roomId, bytes));
     }
     List<LoadClient> all = Future.all(joining).await().list();
     LoadClient.Tally tally = new LoadClient.Tally();
