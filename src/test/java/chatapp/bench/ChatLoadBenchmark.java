@@ -71,6 +71,7 @@ public final class ChatLoadBenchmark {
     "room_notifications", "notification_rooms_by_user"};
 
   private static final int CQL_ROWS = 20_000;
+  private static final int JOIN_TIMEOUT_S = 60;
 
   private final Vertx vertx;
   private final JsonObject config;
@@ -104,6 +105,12 @@ public final class ChatLoadBenchmark {
     this.warmup = Integer.parseInt(args.getOrDefault("warmup", "120"));
     this.bytes = Integer.parseInt(args.getOrDefault("bytes", "200"));
     this.tickMs = Long.parseLong(args.getOrDefault("tick", "1"));
+    if (rooms < 1 || clients < rooms || clients % rooms != 0) {
+      // Client i is member i / rooms of room i % rooms: any other count leaves clients who are no
+      // member of the room they join, and their register is refused.
+      throw new IllegalArgumentException(String.format("clients (%d) must be a multiple of rooms (%d): each room has clients/rooms"
+        + " members, all online", clients, rooms));
+    }
   }
 
   public static void main(String[] argv) {
@@ -263,7 +270,12 @@ public final class ChatLoadBenchmark {
       // node whenever the node count divides the room count.
       joining.add(LoadClient.join(vertx, ws, ports.get((i / rooms) % ports.size()), auth.issue(user), user, roomId, bytes));
     }
-    List<LoadClient> all = Future.all(joining).await().list();
+    // A refused register or a closed socket fails its join; a join that never hears back would
+    // otherwise hold the run for good.
+    List<LoadClient> all = Future.all(joining).timeout(JOIN_TIMEOUT_S, TimeUnit.SECONDS)
+      .recover(e -> Future.failedFuture(new IllegalStateException(String.format("%d of %d clients joined within %d s: %s",
+        joining.stream().filter(Future::succeeded).count(), clients, JOIN_TIMEOUT_S, e.getMessage()), e)))
+      .await().list();
     LoadClient.Tally tally = new LoadClient.Tally();
     Load load = rate > 0 ? Load.paced(vertx, all, rate, tickMs) : Load.windowed(all, window);
     all.forEach(c -> c.measureInto(tally, load::delivered));
@@ -367,7 +379,7 @@ public final class ChatLoadBenchmark {
         }
       }
     }
-    Future.all(all.stream().map(c -> c.close(vertx)).toList()).eventually(ws::close).await();
+    Future.all(all.stream().map(LoadClient::close).toList()).eventually(ws::close).await();
     return storedRate;
   }
 

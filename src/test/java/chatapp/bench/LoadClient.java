@@ -32,6 +32,8 @@ final class LoadClient {
     final AtomicLong delivered = new AtomicLong();
     /** Messages back at their own sender: stored, fanned out and delivered, counted once each. */
     final AtomicLong storedRoundTrips = new AtomicLong();
+    /** Sockets the server closed (a slow consumer's 4008, say): their users stop receiving. */
+    final AtomicLong closed = new AtomicLong();
     final ConcurrentHistogram toAck = new ConcurrentHistogram(3);
     /** By interval: the benchmark takes one a second (how the tail is spread over time) and adds them up. */
     final Recorder toDelivered = new Recorder(3);
@@ -52,10 +54,16 @@ final class LoadClient {
   private final String senderField;
   private volatile Tally tally;
   private volatile Consumer<LoadClient> onOwnDelivery = c -> { };
+  private final Vertx vertx;
   private WebSocket ws;
   private long pinger;
+  /** False once the socket closed; {@code closing}: we closed it. */
+  private volatile boolean open = true;
+  private volatile boolean closing;
+  private boolean errorSeen;
 
-  private LoadClient(String roomId, String userId, int bodyBytes) {
+  private LoadClient(Vertx vertx, String roomId, String userId, int bodyBytes) {
+    this.vertx = vertx;
     this.roomId = roomId;
     this.userId = userId;
     this.address = Addresses.room(roomId);
@@ -64,16 +72,20 @@ final class LoadClient {
     this.senderField = "\"senderId\":\"" + userId + "\"";
   }
 
-  /** Connects, registers for the room and completes once the gateway says the registration is live. */
+  /**
+   * Connects, registers for the room and completes once the gateway says the registration is live;
+   * fails if the gateway refuses it (an error frame) or closes the socket first.
+   */
   static Future<LoadClient> join(Vertx vertx, WebSocketClient client, int port, String token, String userId, String roomId,
                                  int bodyBytes) {
-    LoadClient c = new LoadClient(roomId, userId, bodyBytes);
+    LoadClient c = new LoadClient(vertx, roomId, userId, bodyBytes);
     Promise<LoadClient> live = Promise.promise();
     return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket?token=" + token))
       .compose(ws -> {
         c.ws = ws;
         ws.binaryMessageHandler(b -> c.frame(b.toString(), live));
         ws.textMessageHandler(t -> c.frame(t, live));
+        ws.closeHandler(v -> c.closed(live));
         c.pinger = vertx.setPeriodic(4000, t -> ws.writeTextMessage("{\"type\":\"ping\"}"));
         ws.writeTextMessage(new JsonObject().put("type", "register").put("address", c.address).encode());
         return live.future();
@@ -128,16 +140,24 @@ final class LoadClient {
     }
     JsonObject f = new JsonObject(raw);
     String at = f.getString("address");
-    if (address.equals(at)) {
-      JsonObject body = f.getJsonObject("body");
-      if (body != null && "registered".equals(body.getString("type"))) {
+    boolean err = "err".equals(f.getString("type"));
+    Long sentAt = at == null ? null : inFlight.remove(at);
+    if (sentAt == null) {
+      if (err) {
+        // The room's register refused (not a member, say), or a frame of ours refused: a join that
+        // waited for "registered" would wait for good.
+        live.tryFail(new IllegalStateException(userId + " could not register for " + roomId + ": " + raw));
+        if (!errorSeen) {
+          errorSeen = true;
+          System.out.printf("error frame to %s: %s%n", userId, raw);
+        }
+      } else if (address.equals(at) && f.getValue("body") instanceof JsonObject body && "registered".equals(body.getString("type"))) {
         live.tryComplete(this);
       }
       return;
     }
-    Long sentAt = at == null ? null : inFlight.remove(at);
-    if (sentAt != null && t != null) {
-      if ("err".equals(f.getString("type"))) {
+    if (t != null) {
+      if (err) {
         t.refused.incrementAndGet();
       } else {
         t.acked.incrementAndGet();
@@ -148,8 +168,29 @@ final class LoadClient {
     }
   }
 
-  Future<Void> close(Vertx vertx) {
+  boolean isOpen() {
+    return open;
+  }
+
+  /** The socket closed: the join fails if it was still waiting; a close we did not ask for is counted and said. */
+  private void closed(Promise<LoadClient> live) {
+    open = false;
     vertx.cancelTimer(pinger);
-    return ws.close();
+    String why = ws.closeStatusCode() == null ? "no close frame" : ws.closeStatusCode() + " " + ws.closeReason();
+    live.tryFail(new IllegalStateException(userId + "'s socket closed before it registered: " + why));
+    if (!closing) {
+      Tally t = tally;
+      if (t != null) {
+        t.closed.incrementAndGet();
+      }
+      System.out.printf("socket of %s closed by the server: %s%n", userId, why);
+    }
+  }
+
+  /** Closes the socket; an already closed one counts as closed. */
+  Future<Void> close() {
+    closing = true;
+    vertx.cancelTimer(pinger);
+    return open ? ws.close().otherwiseEmpty() : Future.succeededFuture();
   }
 }
