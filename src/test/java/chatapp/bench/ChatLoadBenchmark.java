@@ -328,7 +328,7 @@ public final class ChatLoadBenchmark {
       .await().list();
     LoadClient.Tally tally = new LoadClient.Tally();
     Load load = rate > 0 ? Load.paced(vertx, all, rate, tickMs) : Load.windowed(all, window);
-    all.forEach(c -> c.measureInto(tally, load::delivered));
+    all.forEach(c -> c.measureInto(tally, load));
     load.start();
     pause(warmup * 1000L);
     long sent0 = tally.sent.get();

@@ -24,6 +24,14 @@ abstract class Load {
   void delivered(LoadClient client) {
   }
 
+  /** Called when the gateway refused one of {@code client}'s sends (an error reply). */
+  void refused(LoadClient client) {
+  }
+
+  /** Called when the server closed {@code client}'s socket. */
+  void closed(LoadClient client) {
+  }
+
   void stop() {
     running = false;
   }
@@ -70,6 +78,8 @@ abstract class Load {
    * Each client keeps {@code window} messages between its send and their delivery back to itself:
    * a closed loop over the whole path, so the rate is what Kafka, the store and the fan-out sustain
    * together (a loop on the ack alone would only fill Kafka faster than the store drains it).
+   * A refused send frees its slot too, and a closed socket's window moves to the next open client:
+   * either would otherwise shrink the window for the rest of the phase.
    */
   static Load windowed(List<LoadClient> clients, int window) {
     return new Load(clients) {
@@ -85,8 +95,27 @@ abstract class Load {
 
       @Override
       void delivered(LoadClient client) {
-        if (running) {
+        if (running && client.isOpen()) {
           client.send(System.nanoTime());
+        }
+      }
+
+      @Override
+      void refused(LoadClient client) {
+        delivered(client);
+      }
+
+      @Override
+      void closed(LoadClient client) {
+        int at = clients.indexOf(client);
+        for (int k = 1; running && k < clients.size(); k++) {
+          LoadClient next = clients.get((at + k) % clients.size());
+          if (next.isOpen()) {
+            for (int i = 0; i < window; i++) {
+              next.send(System.nanoTime());
+            }
+            return;
+          }
         }
       }
     };

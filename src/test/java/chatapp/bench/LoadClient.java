@@ -14,7 +14,6 @@ import org.HdrHistogram.Recorder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * One benchmark user: a WebSocket on the SockJS bridge's raw transport, registered for one room.
@@ -53,7 +52,8 @@ final class LoadClient {
   private final String addressField;
   private final String senderField;
   private volatile Tally tally;
-  private volatile Consumer<LoadClient> onOwnDelivery = c -> { };
+  /** What drives this client: told of its own messages' deliveries, its refused sends and a close. */
+  private volatile Load load;
   private final Vertx vertx;
   private WebSocket ws;
   private long pinger;
@@ -92,10 +92,10 @@ final class LoadClient {
       });
   }
 
-  /** Counts into {@code tally}; {@code onOwnDelivery} runs when one of this client's messages comes back to it. */
-  void measureInto(Tally tally, Consumer<LoadClient> onOwnDelivery) {
+  /** Counts into {@code tally}, and tells {@code load} of this client's deliveries, refusals and close. */
+  void measureInto(Tally tally, Load load) {
     this.tally = tally;
-    this.onOwnDelivery = onOwnDelivery;
+    this.load = load;
   }
 
   int inFlight() {
@@ -133,7 +133,7 @@ final class LoadClient {
         }
         if (raw.contains(senderField)) {
           t.storedRoundTrips.incrementAndGet();
-          onOwnDelivery.accept(this);
+          load.delivered(this);
         }
       }
       return;
@@ -159,6 +159,7 @@ final class LoadClient {
     if (t != null) {
       if (err) {
         t.refused.incrementAndGet();
+        load.refused(this);
       } else {
         t.acked.incrementAndGet();
         if (t.recording) {
@@ -184,6 +185,10 @@ final class LoadClient {
         t.closed.incrementAndGet();
       }
       System.out.printf("socket of %s closed by the server: %s%n", userId, why);
+      Load l = load;
+      if (l != null) {
+        l.closed(this);
+      }
     }
   }
 
