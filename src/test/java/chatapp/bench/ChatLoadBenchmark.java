@@ -366,6 +366,7 @@ public final class ChatLoadBenchmark {
     long deliveredW = tally.delivered.get() - delivered0;
     long storedW = tally.storedRoundTrips.get() - stored0;
     load.stop();
+    long heldBack = load.heldBack();
     // Drain: everything acknowledged reaches every member, then the store is counted.
     long drain0 = System.nanoTime();
     long deadline = System.currentTimeMillis() + 60_000;
@@ -380,6 +381,11 @@ public final class ChatLoadBenchmark {
     System.out.printf("measured %.1f s: sent %,d, acknowledged %,d, delivered %,d -> %,.0f sent/s, %,.0f acked/s,"
         + " %,.0f stored-and-delivered msg/s (back at their sender)%n",
       windowS, sentW, ackedW, deliveredW, sentW / windowS, ackedW / windowS, storedRate);
+    if (rate > 0) {
+      // Not silent: a message held back was never sent, so no latency of it is in the figures below.
+      System.out.printf("held back when the load stopped: %,d messages due but not sent (a client had %d unacknowledged)%s%n",
+        heldBack, Load.MAX_IN_FLIGHT, heldBack > 0 ? ": the path fell behind the offered rate" : "");
+    }
     System.out.printf("whole phase: sent %,d, acknowledged %,d, refused %,d, delivered %,d (expected %,d = acked x %d members),"
         + " stored in CQL %,d; drained %.1f s after the last send%n",
       tally.sent.get(), tally.acked.get(), tally.refused.get(), tally.delivered.get(), tally.acked.get() * members, members, stored, drained);

@@ -2,14 +2,14 @@ package chatapp.bench;
 
 import io.vertx.core.Vertx;
 
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** How a benchmark phase drives its clients: paced at a rate, or a fixed window of sends in flight each. */
 abstract class Load {
 
   /** At most this many sends in flight per client when paced: past it the system is behind, not faster. */
-  private static final int MAX_IN_FLIGHT = 64;
+  static final int MAX_IN_FLIGHT = 64;
 
   final List<LoadClient> clients;
   volatile boolean running;
@@ -32,6 +32,11 @@ abstract class Load {
   void closed(LoadClient client) {
   }
 
+  /** Messages that were due but not sent yet (held back behind {@code MAX_IN_FLIGHT}); read after {@link #stop()}. */
+  long heldBack() {
+    return 0;
+  }
+
   void stop() {
     running = false;
   }
@@ -45,25 +50,40 @@ abstract class Load {
    */
   static Load paced(Vertx vertx, List<LoadClient> clients, double rate, long tickMs) {
     return new Load(clients) {
+      /** Per client, the due times of the messages it owes and has not sent. */
+      private final List<ArrayDeque<Long>> owed = clients.stream().map(c -> new ArrayDeque<Long>()).toList();
+      private volatile long heldBack;
       private long timer;
 
       @Override
       void start() {
         running = true;
         long t0 = System.nanoTime();
-        AtomicLong sent = new AtomicLong();
+        long[] assigned = {0};
         timer = vertx.setPeriodic(tickMs, t -> {
           long due = (long) (rate * (System.nanoTime() - t0) / 1e9);
-          int i = (int) (sent.get() % clients.size());
-          while (running && sent.get() < due) {
-            LoadClient c = clients.get(i);
-            if (c.inFlight() < MAX_IN_FLIGHT) {
-              c.send(t0 + (long) (sent.get() * 1e9 / rate));
-            }
-            sent.incrementAndGet();
-            i = (i + 1) % clients.size();
+          for (; running && assigned[0] < due; assigned[0]++) {
+            owed.get((int) (assigned[0] % clients.size())).add(t0 + (long) (assigned[0] * 1e9 / rate));
           }
+          // A client with MAX_IN_FLIGHT sends unacknowledged keeps what it owes until acks come back:
+          // never skipped, the messages leave late and their latency counts from when they were due,
+          // the stall included.
+          long held = 0;
+          for (int i = 0; i < clients.size(); i++) {
+            LoadClient c = clients.get(i);
+            ArrayDeque<Long> q = owed.get(i);
+            while (!q.isEmpty() && c.isOpen() && c.inFlight() < MAX_IN_FLIGHT) {
+              c.send(q.poll());
+            }
+            held += q.size();
+          }
+          heldBack = held;
         });
+      }
+
+      @Override
+      long heldBack() {
+        return heldBack;
       }
 
       @Override
