@@ -90,6 +90,8 @@ public final class ChatLoadBenchmark {
   private CassandraClient cql;
   private RoomStore roomStore;
   private MessageStore messageStore;
+  /** What a phase found wrong (lost messages, stored != acknowledged, ...): any makes the run exit 1. */
+  private final List<String> problems = new ArrayList<>();
   private Auth auth;
   /** With {@code nodes=N}: the clustered chat nodes (own JVMs) the clients spread over; null: in-process. */
   private LocalCluster cluster;
@@ -130,6 +132,10 @@ public final class ChatLoadBenchmark {
       System.out.println("network transport: " + VertxSettings.transport(vertx, config));
       bench = new ChatLoadBenchmark(vertx, config, args);
       bench.run();
+      if (!bench.problems.isEmpty()) {
+        System.out.printf("%nFAILED: %s%n", String.join("\n        ", bench.problems));
+        exit = 1;
+      }
     } catch (RuntimeException e) {
       e.printStackTrace();
       exit = 1;
@@ -318,7 +324,8 @@ public final class ChatLoadBenchmark {
       String user = "u-" + roomId + "-" + (i / rooms);
       // By member, not by client: with i % ports, a room (i % rooms) had all its members on one
       // node whenever the node count divides the room count.
-      joining.add(LoadClient.join(vertx, ws, ports.get((i / rooms) % ports.size()), auth.issue(user), user, roomId, bytes));
+      joining.add(LoadClient.join(vertx, ws, ports.get((i / rooms) % ports.size()), auth.issue(user), user, roomId, i / rooms,
+        members, bytes));
     }
     // A refused register or a closed socket fails its join; a join that never hears back would
     // otherwise hold the run for good.
@@ -335,10 +342,9 @@ public final class ChatLoadBenchmark {
     long acked0 = tally.acked.get();
     long delivered0 = tally.delivered.get();
     long stored0 = tally.storedRoundTrips.get();
-    tally.recording = true;
     StageTimes stages = StageTimes.mark();
     long t0 = System.nanoTime();
-    tally.toDelivered.reset();
+    tally.from = t0;
     Histogram toDelivered = new Histogram(3);
     List<Double> p99BySecond = new CopyOnWriteArrayList<>();
     LocalDateTime windowStart = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS);
@@ -351,15 +357,12 @@ public final class ChatLoadBenchmark {
       }
     });
     pause(seconds * 1000L);
-    tally.recording = false;
+    tally.to = System.nanoTime();
     if (compaction != null) {
       compaction.close();
     }
     vertx.cancelTimer(bySecond);
-    synchronized (toDelivered) { // what the last, partial second recorded
-      toDelivered.add(tally.toDelivered.getIntervalHistogram());
-    }
-    double windowS = (System.nanoTime() - t0) / 1e9;
+    double windowS = (tally.to - t0) / 1e9;
     String stageTimes = stages.since();
     long sentW = tally.sent.get() - sent0;
     long ackedW = tally.acked.get() - acked0;
@@ -367,14 +370,17 @@ public final class ChatLoadBenchmark {
     long storedW = tally.storedRoundTrips.get() - stored0;
     load.stop();
     long heldBack = load.heldBack();
-    // Drain: everything acknowledged reaches every member, then the store is counted.
+    // Drain: every send answered and every open member holding its room's acknowledged messages,
+    // then the store is counted. The window's messages that arrive now still count in its histograms.
     long drain0 = System.nanoTime();
     long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline
-      && (all.stream().anyMatch(c -> c.inFlight() > 0) || tally.delivered.get() < tally.acked.get() * members)) {
+    while (System.currentTimeMillis() < deadline && behind(all)) {
       pause(200);
     }
     double drained = (System.nanoTime() - drain0) / 1e9;
+    synchronized (toDelivered) { // the last, partial second, and the window's messages delivered after it
+      toDelivered.add(tally.toDelivered.getIntervalHistogram());
+    }
     long stored = countStored(roomIds, phaseStart);
     double storedRate = storedW / windowS;
     System.out.printf("%n== phase: %s%s ==%n", name, rate > 0 ? String.format(" (%,.0f msg/s offered)", rate) : " (window " + window + " per client)");
@@ -386,9 +392,44 @@ public final class ChatLoadBenchmark {
       System.out.printf("held back when the load stopped: %,d messages due but not sent (a client had %d unacknowledged)%s%n",
         heldBack, Load.MAX_IN_FLIGHT, heldBack > 0 ? ": the path fell behind the offered rate" : "");
     }
-    System.out.printf("whole phase: sent %,d, acknowledged %,d, refused %,d, delivered %,d (expected %,d = acked x %d members),"
-        + " stored in CQL %,d; drained %.1f s after the last send%n",
-      tally.sent.get(), tally.acked.get(), tally.refused.get(), tally.delivered.get(), tally.acked.get() * members, members, stored, drained);
+    // Each member must hold every message its room acknowledged, once: a lost or a late one (not
+    // there after the drain) is the failure the latencies above cannot show.
+    Map<String, Long> ackedByRoom = ackedByRoom(all);
+    long expected = 0;
+    long missing = 0;
+    long unanswered = 0;
+    List<String> mismatched = new ArrayList<>();
+    for (LoadClient c : all) {
+      long owed = ackedByRoom.get(c.roomId());
+      expected += owed;
+      missing += Math.max(0, owed - c.received());
+      unanswered += c.inFlight();
+      if (c.received() != owed) {
+        mismatched.add(String.format("%s received %,d of its room's %,d", c.userId(), c.received(), owed));
+      }
+    }
+    long delivered = tally.delivered.get();
+    System.out.printf("whole phase: sent %,d, acknowledged %,d, refused %,d, still unanswered after the drain %,d;"
+        + " delivered %,d of %,d expected (every member, its room's acknowledged messages; %,d fewer): %,d missing,"
+        + " %,d never acknowledged, %,d repeated; stored in CQL %,d; sockets closed by the server %,d; drained %.1f s after the last send%n",
+      tally.sent.get(), tally.acked.get(), tally.refused.get(), unanswered, delivered, expected, expected - delivered, missing,
+      delivered - (expected - missing), tally.duplicates.get(), stored, tally.closed.get(), drained);
+    List<String> wrong = new ArrayList<>();
+    if (!mismatched.isEmpty()) {
+      wrong.add(String.format("%d of %d members did not receive exactly their room's acknowledged messages: %s%s", mismatched.size(),
+        all.size(), String.join("; ", mismatched.subList(0, Math.min(3, mismatched.size()))), mismatched.size() > 3 ? "; ..." : ""));
+    }
+    if (stored != tally.acked.get()) {
+      wrong.add(String.format("stored in CQL %,d, acknowledged %,d", stored, tally.acked.get()));
+    }
+    if (unanswered > 0) {
+      wrong.add(String.format("%,d sends neither acknowledged nor refused", unanswered));
+    }
+    if (tally.closed.get() > 0) {
+      wrong.add(String.format("%,d sockets closed by the server", tally.closed.get()));
+    }
+    wrong.forEach(w -> System.out.println("WRONG: " + w));
+    wrong.forEach(w -> problems.add(name + ": " + w));
     print("send -> ack", tally.toAck);
     print("send -> delivered", toDelivered);
     if (!stageTimes.isEmpty()) {
@@ -434,6 +475,17 @@ public final class ChatLoadBenchmark {
     }
     Future.all(all.stream().map(LoadClient::close).toList()).eventually(ws::close).await();
     return storedRate;
+  }
+
+  /** Whether a send is unanswered, or an open member has not received all its room acknowledged. */
+  private static boolean behind(List<LoadClient> all) {
+    Map<String, Long> ackedByRoom = ackedByRoom(all);
+    return all.stream().filter(LoadClient::isOpen).anyMatch(c -> c.inFlight() > 0 || c.received() < ackedByRoom.get(c.roomId()));
+  }
+
+  /** The acknowledged messages of each room: what each of its members must receive. */
+  private static Map<String, Long> ackedByRoom(List<LoadClient> all) {
+    return all.stream().collect(Collectors.groupingBy(LoadClient::roomId, Collectors.summingLong(LoadClient::acked)));
   }
 
   /** How many seconds, the median of their p99s, and how many met 30 ms. */

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Recorder;
 
+import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One benchmark user: a WebSocket on the SockJS bridge's raw transport, registered for one room.
  * It sends messages whose body carries the send time, and records send-to-ack for its own sends
  * and send-to-delivered for every message its room delivers to it (everything runs in one JVM, so
- * {@link System#nanoTime()} is one clock).
+ * {@link System#nanoTime()} is one clock). It counts the distinct messages it received, so that
+ * each member can be checked against its room's acknowledged messages.
  */
 final class LoadClient {
 
@@ -28,7 +30,10 @@ final class LoadClient {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong acked = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
+    /** Distinct messages received, over all members. */
     final AtomicLong delivered = new AtomicLong();
+    /** A message a member had already received. */
+    final AtomicLong duplicates = new AtomicLong();
     /** Messages back at their own sender: stored, fanned out and delivered, counted once each. */
     final AtomicLong storedRoundTrips = new AtomicLong();
     /** Sockets the server closed (a slow consumer's 4008, say): their users stop receiving. */
@@ -36,25 +41,40 @@ final class LoadClient {
     final ConcurrentHistogram toAck = new ConcurrentHistogram(3);
     /** By interval: the benchmark takes one a second (how the tail is spread over time) and adds them up. */
     final Recorder toDelivered = new Recorder(3);
-    volatile boolean recording;
+    /**
+     * The measured window, by send (due) time: a message sent in it counts in the histograms
+     * whenever its ack and deliveries come, after the window too, so a slow end is not left out.
+     */
+    volatile long from = Long.MAX_VALUE;
+    volatile long to = Long.MAX_VALUE;
+
+    boolean measured(long sentAt) {
+      return sentAt >= from && sentAt < to;
+    }
   }
 
-  /** The start of a benchmark message's text, which carries its send time: "bench <nanoTime> ...". */
+  /** The start of a benchmark message's text: "bench <due nanoTime> <sender's member index> <sender's sequence> x...". */
   private static final String BENCH_TEXT = "\"body\":\"bench ";
 
+  private final Vertx vertx;
   private final String roomId;
   private final String userId;
+  /** This user's index among its room's members, and how many the room has. */
+  private final int member;
   private final String address;
+  private final int bodyBytes;
+  private final String padding;
   private final Map<String, Long> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong counter = new AtomicLong();
-  private final String padding;
-  /** How a room's message frame names this client's room, and its own sends. */
+  /** How a room's message frame names this client's room. */
   private final String addressField;
-  private final String senderField;
+  /** By sender (member index): the sequence numbers received, to tell a repeated delivery. Socket thread only. */
+  private final BitSet[] seen;
+  private final AtomicLong acked = new AtomicLong();
+  private final AtomicLong received = new AtomicLong();
   private volatile Tally tally;
   /** What drives this client: told of its own messages' deliveries, its refused sends and a close. */
   private volatile Load load;
-  private final Vertx vertx;
   private WebSocket ws;
   private long pinger;
   /** False once the socket closed; {@code closing}: we closed it. */
@@ -62,14 +82,19 @@ final class LoadClient {
   private volatile boolean closing;
   private boolean errorSeen;
 
-  private LoadClient(Vertx vertx, String roomId, String userId, int bodyBytes) {
+  private LoadClient(Vertx vertx, String roomId, String userId, int member, int members, int bodyBytes) {
     this.vertx = vertx;
     this.roomId = roomId;
     this.userId = userId;
+    this.member = member;
     this.address = Addresses.room(roomId);
-    this.padding = "x".repeat(Math.max(0, bodyBytes - 40));
+    this.bodyBytes = bodyBytes;
+    this.padding = "x".repeat(bodyBytes);
     this.addressField = "\"address\":\"" + address + "\"";
-    this.senderField = "\"senderId\":\"" + userId + "\"";
+    this.seen = new BitSet[members];
+    for (int m = 0; m < members; m++) {
+      seen[m] = new BitSet();
+    }
   }
 
   /**
@@ -77,8 +102,8 @@ final class LoadClient {
    * fails if the gateway refuses it (an error frame) or closes the socket first.
    */
   static Future<LoadClient> join(Vertx vertx, WebSocketClient client, int port, String token, String userId, String roomId,
-                                 int bodyBytes) {
-    LoadClient c = new LoadClient(vertx, roomId, userId, bodyBytes);
+                                 int member, int members, int bodyBytes) {
+    LoadClient c = new LoadClient(vertx, roomId, userId, member, members, bodyBytes);
     Promise<LoadClient> live = Promise.promise();
     return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/eventbus/websocket?token=" + token))
       .compose(ws -> {
@@ -98,20 +123,47 @@ final class LoadClient {
     this.load = load;
   }
 
+  String roomId() {
+    return roomId;
+  }
+
+  String userId() {
+    return userId;
+  }
+
+  /** Sends neither acknowledged nor refused yet. */
   int inFlight() {
     return inFlight.size();
   }
 
+  /** This client's own sends the gateway acknowledged. */
+  long acked() {
+    return acked.get();
+  }
+
+  /** Distinct messages of its room this client received, its own included. */
+  long received() {
+    return received.get();
+  }
+
+  boolean isOpen() {
+    return open;
+  }
+
   /** Sends one message, whose latencies count from {@code now} (a {@link System#nanoTime()}). */
   void send(long now) {
-    String replyAddress = "b" + counter.incrementAndGet() + "-" + System.identityHashCode(this);
+    long seq = counter.incrementAndGet();
+    String replyAddress = "b" + seq + "-" + System.identityHashCode(this);
     inFlight.put(replyAddress, now);
     Tally t = tally;
     if (t != null) {
       t.sent.incrementAndGet();
     }
+    // The body as long as asked, like the raw INSERTs' that the stored rate is set against.
+    String head = "bench " + now + " " + member + " " + seq + " ";
+    String body = head + padding.substring(0, Math.max(0, bodyBytes - head.length()));
     ws.writeTextMessage(new JsonObject().put("type", "send").put("address", Addresses.CLIENT_SEND).put("replyAddress", replyAddress)
-      .put("body", new JsonObject().put("roomId", roomId).put("body", "bench " + now + " " + padding)).encode());
+      .put("body", new JsonObject().put("roomId", roomId).put("body", body)).encode());
   }
 
   /**
@@ -125,13 +177,25 @@ final class LoadClient {
     int bench = raw.indexOf(BENCH_TEXT);
     if (bench >= 0 && raw.contains(addressField)) {
       if (t != null) {
-        int from = bench + BENCH_TEXT.length();
-        long sentAt = Long.parseLong(raw, from, raw.indexOf(' ', from), 10);
+        int p0 = bench + BENCH_TEXT.length();
+        int p1 = raw.indexOf(' ', p0);
+        int p2 = raw.indexOf(' ', p1 + 1);
+        int p3 = raw.indexOf(' ', p2 + 1);
+        long sentAt = Long.parseLong(raw, p0, p1, 10);
+        int sender = Integer.parseInt(raw, p1 + 1, p2, 10);
+        int seq = (int) Long.parseLong(raw, p2 + 1, p3, 10);
+        // At-least-once delivery may repeat a message: count each once, and the repeats apart.
+        if (seen[sender].get(seq)) {
+          t.duplicates.incrementAndGet();
+          return;
+        }
+        seen[sender].set(seq);
+        received.incrementAndGet();
         t.delivered.incrementAndGet();
-        if (t.recording) {
+        if (t.measured(sentAt)) {
           t.toDelivered.recordValue(Math.max(0, now - sentAt));
         }
-        if (raw.contains(senderField)) {
+        if (sender == member) {
           t.storedRoundTrips.incrementAndGet();
           load.delivered(this);
         }
@@ -161,16 +225,13 @@ final class LoadClient {
         t.refused.incrementAndGet();
         load.refused(this);
       } else {
+        acked.incrementAndGet();
         t.acked.incrementAndGet();
-        if (t.recording) {
+        if (t.measured(sentAt)) {
           t.toAck.recordValue(Math.max(0, now - sentAt));
         }
       }
     }
-  }
-
-  boolean isOpen() {
-    return open;
   }
 
   /** The socket closed: the join fails if it was still waiting; a close we did not ask for is counted and said. */
