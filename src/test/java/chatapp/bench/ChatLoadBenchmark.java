@@ -76,6 +76,8 @@ public final class ChatLoadBenchmark {
 
   private static final int CQL_ROWS = 20_000;
   private static final int JOIN_TIMEOUT_S = 60;
+  /** The p99 of a second in which nothing was delivered: sorts as the worst, and never meets 30 ms. */
+  private static final double STALL = Double.POSITIVE_INFINITY;
 
   private final Vertx vertx;
   private final JsonObject config;
@@ -352,7 +354,8 @@ public final class ChatLoadBenchmark {
     long bySecond = vertx.setPeriodic(1000, t -> {
       synchronized (toDelivered) {
         Histogram second = tally.toDelivered.getIntervalHistogram();
-        p99BySecond.add(second.getValueAtPercentile(99) / 1e6);
+        // A second with no delivery at all is a stall, the worst kind, not a p99 of 0.
+        p99BySecond.add(second.getTotalCount() == 0 ? STALL : second.getValueAtPercentile(99) / 1e6);
         toDelivered.add(second);
       }
     });
@@ -438,12 +441,12 @@ public final class ChatLoadBenchmark {
     // A p99 over the window hides whether the tail is steady or a few bad seconds (a collection, a flush).
     List<Double> sorted = p99BySecond.stream().sorted().toList();
     if (!sorted.isEmpty()) {
-      System.out.printf("send -> delivered p99 of each second: median %.1f ms, best %.1f ms, worst %.1f ms; %d of %d seconds at most 30 ms%n",
-        sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1), sorted.stream().filter(p -> p <= 30).count(),
-        sorted.size());
+      System.out.printf("send -> delivered p99 of each second: median %s, best %s, worst %s; %d of %d seconds at most 30 ms,"
+          + " %d with no delivery%n", ms(sorted.get(sorted.size() / 2)), ms(sorted.get(0)), ms(sorted.get(sorted.size() - 1)),
+        sorted.stream().filter(p -> p <= 30).count(), sorted.size(), sorted.stream().filter(p -> p == STALL).count());
       // In wall-clock time, to set beside the engines' logs (flushes, compactions) and GC logs.
       System.out.printf("  each second from %s: %s%n", windowStart.toLocalTime(),
-        p99BySecond.stream().map(p -> String.format("%.0f", p)).collect(Collectors.joining(" ")));
+        p99BySecond.stream().map(p -> p == STALL ? "stall" : String.format("%.0f", p)).collect(Collectors.joining(" ")));
       List<Compactions.Interval> compactions = Compactions.of(SharedStack.get().cassandraLog(), "messages_by_room",
         LocalDateTime.now());
       List<Double> during = new ArrayList<>();
@@ -477,6 +480,11 @@ public final class ChatLoadBenchmark {
     return storedRate;
   }
 
+  /** A p99 in ms, or "stall" for a second with no delivery. */
+  private static String ms(double p99) {
+    return p99 == STALL ? "stall" : String.format("%.1f ms", p99);
+  }
+
   /** Whether a send is unanswered, or an open member has not received all its room acknowledged. */
   private static boolean behind(List<LoadClient> all) {
     Map<String, Long> ackedByRoom = ackedByRoom(all);
@@ -494,7 +502,7 @@ public final class ChatLoadBenchmark {
       return "none";
     }
     List<Double> sorted = p99s.stream().sorted().toList();
-    return String.format("%d, median %.1f ms, %d at most 30 ms", sorted.size(), sorted.get(sorted.size() / 2),
+    return String.format("%d, median %s, %d at most 30 ms", sorted.size(), ms(sorted.get(sorted.size() / 2)),
       sorted.stream().filter(p -> p <= 30).count());
   }
 
