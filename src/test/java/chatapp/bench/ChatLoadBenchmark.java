@@ -48,7 +48,9 @@ import java.util.stream.IntStream;
  * counts, p50/p99/p99.9 of send-to-ack and send-to-delivered (HdrHistogram), and the raw CQL
  * single-row INSERT rate measured in the same run once the engines are warm (after the phases),
  * one at a time and with 128 in flight (the stored rate is printed as a multiple of each),
- * against the shared test stack.
+ * against the shared test stack. Each member must receive, once, every message its room
+ * acknowledged, and the store must hold as many rows as there were acks: anything else, or a send
+ * never answered, or a socket the server closed, makes the run exit 1.
  * <pre>
  * CHAT_TEST_STACK=5 mvn -q -B test-compile exec:java -Dexec.classpathScope=test \
  *   -Dmain.class=chatapp.bench.ChatLoadBenchmark -Dexec.args="clients=100 rooms=10 rate=max seconds=60"
