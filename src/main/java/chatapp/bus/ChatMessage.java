@@ -13,8 +13,22 @@ import java.util.UUID;
  * @param senderId  the authenticated sender, never taken from what a client claims
  * @param body      the text
  * @param sentAt    epoch milliseconds when the service accepted it (the time inside {@code messageId})
+ * @param offset    its Kafka offset, the room's order, once it was consumed; {@link #NO_OFFSET} before
+ *                  (or when stored before the store kept it). Not part of {@link #toJson()}: the
+ *                  record carries it itself, and clients have no use for it
  */
-public record ChatMessage(String roomId, UUID messageId, String senderId, String body, long sentAt) {
+public record ChatMessage(String roomId, UUID messageId, String senderId, String body, long sentAt, long offset) {
+
+  public static final long NO_OFFSET = -1;
+
+  public ChatMessage(String roomId, UUID messageId, String senderId, String body, long sentAt) {
+    this(roomId, messageId, senderId, body, sentAt, NO_OFFSET);
+  }
+
+  /** This message as consumed at {@code offset} of its room's partition. */
+  public ChatMessage at(long offset) {
+    return new ChatMessage(roomId, messageId, senderId, body, sentAt, offset);
+  }
 
   public JsonObject toJson() {
     return new JsonObject()

@@ -262,7 +262,7 @@ public class ChatConsumerVerticle extends VerticleBase {
     List<Future<Void>> parked = new ArrayList<>();
     for (KafkaConsumerRecord<String, String> r : list) {
       try {
-        messages.add(ChatMessage.fromJson(new JsonObject(r.value())));
+        messages.add(ChatMessage.fromJson(new JsonObject(r.value())).at(r.offset()));
         sentAt[messages.size() - 1] = r.timestamp();
         meters.consumed(r.timestamp());
       } catch (DecodeException | IllegalArgumentException | NullPointerException e) {

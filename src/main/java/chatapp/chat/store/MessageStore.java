@@ -14,12 +14,14 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Reads and writes the message log ({@code messages_by_room}, indexed by {@code buckets_by_room});
@@ -49,9 +51,20 @@ public final class MessageStore {
   private final Statements q;
   private final Set<String> indexed = ConcurrentHashMap.newKeySet();
 
+  /**
+   * How far before a recovery's cursor, by the time in the ids, a message can lie that came after it
+   * in the room's order: an id is taken when a node accepts the message, and another node's message
+   * accepted a little earlier can reach Kafka later. Its producer gives up on a send after
+   * {@code SEND_WAIT_MS} (2 s) of waiting; this covers that, and clocks some seconds apart.
+   */
+  static final long REORDER_MS = 10_000;
+  /** Bound of the rows read before a cursor: at a hundred messages a second in a room, ten seconds of them. */
+  private static final int REORDER_ROWS = 1_000;
+
   private record Statements(PreparedStatement insert, PreparedStatement index,
                             PreparedStatement bucketsDown, PreparedStatement bucketsUp,
-                            PreparedStatement newestIn, PreparedStatement olderIn, PreparedStatement newerIn) {
+                            PreparedStatement newestIn, PreparedStatement olderIn, PreparedStatement newerIn,
+                            PreparedStatement offsetOf, PreparedStatement between) {
   }
 
   private MessageStore(CassandraClient client, long bucketMillis, Statements q) {
@@ -63,15 +76,19 @@ public final class MessageStore {
   public static Future<MessageStore> create(CassandraClient client, JsonObject cql) {
     String ks = cql.getString("keyspace");
     long bucketMillis = cql.getInteger("bucketMinutes", 1440) * 60_000L;
-    String cols = "SELECT message_id, sender_id, body FROM " + ks + ".messages_by_room WHERE room_id = ? AND bucket = ?";
+    String cols = "SELECT message_id, sender_id, body, kafka_offset FROM " + ks + ".messages_by_room WHERE room_id = ? AND bucket = ?";
     List<String> text = List.of(
-      "INSERT INTO " + ks + ".messages_by_room (room_id, bucket, message_id, sender_id, body) VALUES (?, ?, ?, ?, ?)",
+      // The offset last: a message with none leaves it unset (not null, which would write a tombstone).
+      "INSERT INTO " + ks + ".messages_by_room (room_id, bucket, message_id, sender_id, body, kafka_offset) VALUES (?, ?, ?, ?, ?, ?)",
       "INSERT INTO " + ks + ".buckets_by_room (room_id, bucket) VALUES (?, ?)",
       "SELECT bucket FROM " + ks + ".buckets_by_room WHERE room_id = ? AND bucket <= ? AND bucket >= ? LIMIT ?",
       "SELECT bucket FROM " + ks + ".buckets_by_room WHERE room_id = ? AND bucket >= ? ORDER BY bucket ASC LIMIT ?",
       cols + " LIMIT ?",
       cols + " AND message_id < ? LIMIT ?",
-      cols + " AND message_id > ? ORDER BY message_id ASC LIMIT ?");
+      cols + " AND message_id > ? ORDER BY message_id ASC LIMIT ?",
+      "SELECT kafka_offset FROM " + ks + ".messages_by_room WHERE room_id = ? AND bucket = ? AND message_id = ?",
+      // Newest first (the table's order): with more than the bound, the ones nearest the cursor.
+      cols + " AND message_id > ? AND message_id <= ? LIMIT ?");
     List<Future<PreparedStatement>> prepared = new ArrayList<>();
     for (String s : text) {
       prepared.add(client.prepare(s));
@@ -79,7 +96,7 @@ public final class MessageStore {
     return Future.all(prepared).map(all -> {
       List<PreparedStatement> p = all.list();
       return new MessageStore(client, bucketMillis,
-        new Statements(p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6)));
+        new Statements(p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6), p.get(7), p.get(8)));
     });
   }
 
@@ -144,7 +161,9 @@ public final class MessageStore {
   private Future<Void> write(String roomId, int bucket, List<ChatMessage> rows) {
     List<BatchableStatement<?>> inserts = new ArrayList<>(rows.size());
     for (ChatMessage m : rows) {
-      inserts.add(q.insert.bind(roomId, bucket, m.messageId(), m.senderId(), m.body()));
+      inserts.add(m.offset() == ChatMessage.NO_OFFSET
+        ? q.insert.bind(roomId, bucket, m.messageId(), m.senderId(), m.body())
+        : q.insert.bind(roomId, bucket, m.messageId(), m.senderId(), m.body(), m.offset()));
     }
     return client.execute(inserts.size() == 1 ? inserts.get(0) : BatchStatement.newInstance(BatchType.UNLOGGED, inserts)).mapEmpty();
   }
@@ -203,11 +222,39 @@ public final class MessageStore {
   }
 
   /**
-   * Every message strictly newer than {@code afterMessageId}, oldest first, at most {@code limit}:
-   * what a reconnecting client missed. Walks the buckets from the one of {@code afterMessageId} up.
+   * What a client that last saw {@code afterMessageId} missed, in the room's order, at most
+   * {@code limit}: every message that came after it in Kafka. Ids are taken when a node accepts a
+   * message and the room's order is the order they reached Kafka in, and two nodes can disagree
+   * (README, "Order within a room"): a message with an older id can come after the cursor, one with
+   * a newer id before it. So when the cursor's offset is stored, this reads from {@link #REORDER_MS}
+   * before the cursor's time and keeps what has a higher offset, in offset order. Without it (a
+   * message stored before offsets were, or no message of this room), by id: everything newer.
    */
   public Future<List<ChatMessage>> after(String roomId, UUID afterMessageId, int limit) {
-    return up(roomId, afterMessageId, bucketOf(afterMessageId), limit, new ArrayList<>());
+    int bucket = bucketOf(afterMessageId);
+    return client.executeWithFullFetch(q.offsetOf.bind(roomId, bucket, afterMessageId)).compose(rows -> {
+      Row cursor = rows.isEmpty() ? null : rows.get(0);
+      if (cursor == null || cursor.isNull("kafka_offset")) {
+        return up(roomId, afterMessageId, bucket, limit, new ArrayList<>(), m -> true);
+      }
+      long offset = cursor.getLong("kafka_offset");
+      Predicate<ChatMessage> later = m -> m.offset() > offset || m.offset() == ChatMessage.NO_OFFSET;
+      UUID floor = Uuids.startOf(Uuids.unixTimestamp(afterMessageId) - REORDER_MS);
+      List<ChatMessage> before = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (int b = bucketOf(floor); b <= bucket; b++) {
+        int each = b;
+        chain = chain.compose(v -> client.executeWithFullFetch(q.between.bind(roomId, each, floor, afterMessageId, REORDER_ROWS))
+          .map(found -> addAll(roomId, found, before, m -> m.offset() > offset)));
+      }
+      return Future.all(chain, up(roomId, afterMessageId, bucket, limit, new ArrayList<>(), later)).map(all -> {
+        List<ChatMessage> out = new ArrayList<>(before);
+        out.addAll(all.<List<ChatMessage>>resultAt(1));
+        // In the room's order; a message without an offset (stored before they were) keeps its place by id.
+        out.sort(Comparator.comparingLong(m -> m.offset() == ChatMessage.NO_OFFSET ? Long.MAX_VALUE : m.offset()));
+        return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+      });
+    });
   }
 
   /** The newest messages of a room, newest first, at most {@code limit}. */
@@ -249,7 +296,9 @@ public final class MessageStore {
     return cut ? q.olderIn.bind(roomId, bucket, before, want) : q.newestIn.bind(roomId, bucket, want);
   }
 
-  private Future<List<ChatMessage>> up(String roomId, UUID after, int from, int limit, List<ChatMessage> out) {
+  /** At most {@code limit} of the messages newer than {@code after} that {@code keep} keeps, oldest first, from bucket {@code from} up. */
+  private Future<List<ChatMessage>> up(String roomId, UUID after, int from, int limit, List<ChatMessage> out,
+                                       Predicate<ChatMessage> keep) {
     if (out.size() >= limit) {
       return Future.succeededFuture(out);
     }
@@ -258,26 +307,41 @@ public final class MessageStore {
         List<Integer> buckets = rows.stream().map(r -> r.getInt("bucket")).toList();
         Future<Void> chain = Future.succeededFuture();
         for (int bucket : buckets) {
-          chain = chain.compose(v -> {
-            int want = limit - out.size();
-            if (want <= 0) {
-              return Future.succeededFuture();
-            }
-            // Every id in a later bucket is newer than the cursor; the bound is exact only in its own.
-            UUID floor = bucket == bucketOf(after) ? after : Uuids.startOf(0);
-            return client.executeWithFullFetch(q.newerIn.bind(roomId, bucket, floor, want)).map(found -> addAll(roomId, found, out));
-          });
+          // Every id in a later bucket is newer than the cursor; the bound is exact only in its own.
+          UUID floor = bucket == bucketOf(after) ? after : Uuids.startOf(0);
+          chain = chain.compose(v -> upIn(roomId, bucket, floor, limit, out, keep));
         }
         return chain.compose(v -> buckets.size() < BUCKETS_PER_READ
           ? Future.succeededFuture(out)
-          : up(roomId, after, buckets.get(buckets.size() - 1) + 1, limit, out));
+          : up(roomId, after, buckets.get(buckets.size() - 1) + 1, limit, out, keep));
       });
   }
 
+  /** One bucket's part of {@link #up}: read on from the last row read while rows {@code keep} refused left {@code out} short. */
+  private Future<Void> upIn(String roomId, int bucket, UUID floor, int limit, List<ChatMessage> out, Predicate<ChatMessage> keep) {
+    int want = limit - out.size();
+    if (want <= 0) {
+      return Future.succeededFuture();
+    }
+    return client.executeWithFullFetch(q.newerIn.bind(roomId, bucket, floor, want)).compose(found -> {
+      addAll(roomId, found, out, keep);
+      return found.size() < want ? Future.<Void>succeededFuture()
+        : upIn(roomId, bucket, found.get(found.size() - 1).getUuid("message_id"), limit, out, keep);
+    });
+  }
+
   private static Void addAll(String roomId, List<Row> rows, List<ChatMessage> out) {
+    return addAll(roomId, rows, out, m -> true);
+  }
+
+  private static Void addAll(String roomId, List<Row> rows, List<ChatMessage> out, Predicate<ChatMessage> keep) {
     for (Row row : rows) {
       UUID id = row.getUuid("message_id");
-      out.add(new ChatMessage(roomId, id, row.getString("sender_id"), row.getString("body"), Uuids.unixTimestamp(id)));
+      ChatMessage m = new ChatMessage(roomId, id, row.getString("sender_id"), row.getString("body"), Uuids.unixTimestamp(id),
+        row.isNull("kafka_offset") ? ChatMessage.NO_OFFSET : row.getLong("kafka_offset"));
+      if (keep.test(m)) {
+        out.add(m);
+      }
     }
     return null;
   }

@@ -1,5 +1,6 @@
 package chatapp.chat.store;
 
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +27,7 @@ public final class Schema {
       // One partition per room and time bucket keeps partitions bounded however long a room lives;
       // newest first because every read (history, recovery) starts from the newest end.
       "CREATE TABLE IF NOT EXISTS " + ks + ".messages_by_room ("
-        + " room_id text, bucket int, message_id timeuuid, sender_id text, body text,"
+        + " room_id text, bucket int, message_id timeuuid, sender_id text, body text, kafka_offset bigint,"
         + " PRIMARY KEY ((room_id, bucket), message_id))"
         + " WITH CLUSTERING ORDER BY (message_id DESC)",
       // Which buckets of a room hold messages, newest first: history walks only those, so a room
@@ -42,6 +43,21 @@ public final class Schema {
         + " room_id text, user_id text, joined_at timestamp, PRIMARY KEY (room_id, user_id))",
       "CREATE TABLE IF NOT EXISTS " + ks + ".rooms_by_user ("
         + " user_id text, room_id text, joined_at timestamp, PRIMARY KEY (user_id, room_id))");
-    return Cql.ddl(client, statements).onSuccess(v -> log.info("CQL schema ready in keyspace {}", ks));
+    return Cql.ddl(client, statements)
+      .compose(v -> addOffsetColumn(client, ks))
+      .onSuccess(v -> log.info("CQL schema ready in keyspace {}", ks));
+  }
+
+  /**
+   * A message's Kafka offset, which recovery resumes from (MessageStore#after), came after the
+   * table: a table made before it gets the column. Asked of system_schema first, as ScyllaDB and
+   * Cassandra both keep it, rather than ALTER ... IF NOT EXISTS, which not every version takes.
+   */
+  private static Future<Void> addOffsetColumn(CassandraClient client, String ks) {
+    return client.executeWithFullFetch(SimpleStatement.newInstance(
+        "SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'messages_by_room' AND column_name = 'kafka_offset'",
+        ks))
+      .compose(rows -> !rows.isEmpty() ? Future.<Void>succeededFuture()
+        : Cql.ddl(client, List.of("ALTER TABLE " + ks + ".messages_by_room ADD kafka_offset bigint")));
   }
 }

@@ -4,6 +4,10 @@ import chatapp.testing.Frames;
 import chatapp.testing.BridgeClient;
 import chatapp.bus.Addresses;
 import chatapp.bus.ChatMessage;
+import chatapp.chat.pipeline.KafkaSettings;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import chatapp.testing.Eventually;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -248,6 +252,43 @@ class SocketGatewayTest {
           + ", got " + got.stream().map(f -> f.getJsonObject("body").getString("body") + "=" + f.getJsonObject("body").getString("messageId")).toList());
         assertEquals(expected, ids(got));
       }
+    }
+  }
+
+  @Test
+  @DisplayName("recovery resumes in the room's Kafka order, where two nodes' messages can come in the other order than their ids")
+  void recoveryFollowsTheRoomsOrderNotTheIds() {
+    String alice = GatewayFixture.user("alice");
+    String bob = GatewayFixture.user("bob");
+    String room = fx.room(alice, bob);
+    String address = Addresses.room(room);
+    // Node Y accepted "late" a moment after node X accepted "early", but sent it to Kafka first:
+    // the room's order is [late, early], the ids' is [early, late].
+    UUID earlyId = Uuids.timeBased();
+    UUID lateId = Uuids.timeBased();
+    JsonObject kafka = fx.config.getJsonObject("kafka");
+    KafkaProducer<String, String> producer = KafkaProducer.create(fx.vertx, KafkaSettings.producer(kafka));
+    try {
+      for (ChatMessage m : List.of(new ChatMessage(room, lateId, bob, "late id, first in Kafka", Uuids.unixTimestamp(lateId)),
+        new ChatMessage(room, earlyId, bob, "early id, second in Kafka", Uuids.unixTimestamp(earlyId)))) {
+        producer.send(KafkaProducerRecord.create(kafka.getString("topic"), room, m.toJson().encode())).await();
+      }
+    } finally {
+      producer.close().await();
+    }
+    Eventually.get(fx.vertx, WAIT, () -> fx.messages.newest(room, 10), stored -> stored.size() == 2);
+
+    // Alice saw "late", then dropped: she missed "early".
+    String next;
+    try (BridgeClient a = joined(alice, room, new JsonObject().put("lastMessageId", lateId.toString()))) {
+      next = send(a, room, "next").getString("messageId");
+      assertEquals(List.of(earlyId.toString(), next), ids(a.frames.awaitCount(messageOn(address), 2, WAIT)),
+        "what came after her last message in the room, then the live one");
+    }
+    // Bob saw both, "early" last: he missed only Alice's "next"; "late" is not sent again.
+    try (BridgeClient b = joined(bob, room, new JsonObject().put("lastMessageId", earlyId.toString()))) {
+      String again = send(b, room, "next again").getString("messageId");
+      assertEquals(List.of(next, again), ids(b.frames.awaitCount(messageOn(address), 2, WAIT)));
     }
   }
 
