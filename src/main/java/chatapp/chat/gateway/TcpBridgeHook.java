@@ -16,6 +16,8 @@ import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -40,6 +42,11 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
   private final long maxOutboundBytes;
   private final int maxHandlers;
   private final int maxAddressLength;
+  /**
+   * Sockets whose close is watched, since their first login: whether each has closed. One flag per
+   * socket, however many logins it sends while the first is still being checked.
+   */
+  private final Map<NetSocket, boolean[]> watched = new HashMap<>();
 
   TcpBridgeHook(Vertx vertx, JsonObject gateway, Auth auth, MembershipCache members, Recovery recovery, GatewayMetrics metrics) {
     this.vertx = vertx;
@@ -98,10 +105,14 @@ final class TcpBridgeHook implements Handler<BridgeEvent> {
     // Watched before the token check, which may wait seconds for the identity provider's keys: a
     // socket that closed meanwhile must not be opened afterwards, online for good with nobody to
     // close it. The check's answer is taken on the socket's loop, where its close is seen.
-    boolean[] closed = {false};
-    socket.closeHandler(v -> {
-      closed[0] = true;
-      sessions.closed(socket);
+    boolean[] closed = watched.computeIfAbsent(socket, s -> {
+      boolean[] flag = {false};
+      s.closeHandler(v -> {
+        flag[0] = true;
+        watched.remove(s);
+        sessions.closed(s);
+      });
+      return flag;
     });
     String token = frame.getValue("body") instanceof JsonObject body && body.getValue("token") instanceof String t ? t : null;
     // The token goes no further than this check.
