@@ -51,13 +51,22 @@ public final class Schema {
   /**
    * A message's Kafka offset, which recovery resumes from (MessageStore#after), came after the
    * table: a table made before it gets the column. Asked of system_schema first, as ScyllaDB and
-   * Cassandra both keep it, rather than ALTER ... IF NOT EXISTS, which not every version takes.
+   * Cassandra both keep it, rather than ALTER ... IF NOT EXISTS, which not every version takes. Two
+   * nodes starting at once may both find it missing: the ALTER that loses is fine if the column is
+   * there after all.
    */
   private static Future<Void> addOffsetColumn(CassandraClient client, String ks) {
+    return hasOffsetColumn(client, ks).compose(has -> has ? Future.<Void>succeededFuture()
+      : Cql.ddl(client, List.of("ALTER TABLE " + ks + ".messages_by_room ADD kafka_offset bigint"))
+        .recover(e -> hasOffsetColumn(client, ks).compose(added -> added ? Future.<Void>succeededFuture() : Future.failedFuture(e))));
+  }
+
+  private static Future<Boolean> hasOffsetColumn(CassandraClient client, String ks) {
+    // Unquoted names are stored in lower case.
+    String name = ks.startsWith("\"") ? ks.substring(1, ks.length() - 1) : ks.toLowerCase(java.util.Locale.ROOT);
     return client.executeWithFullFetch(SimpleStatement.newInstance(
         "SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'messages_by_room' AND column_name = 'kafka_offset'",
-        ks))
-      .compose(rows -> !rows.isEmpty() ? Future.<Void>succeededFuture()
-        : Cql.ddl(client, List.of("ALTER TABLE " + ks + ".messages_by_room ADD kafka_offset bigint")));
+        name))
+      .map(rows -> !rows.isEmpty());
   }
 }
