@@ -17,6 +17,9 @@ public final class KafkaSettings {
   private KafkaSettings() {
   }
 
+  /** A produced record that Kafka has not acknowledged after this long is failed, not retried further. */
+  public static final long DELIVERY_TIMEOUT_MS = 15_000;
+
   /** An idempotent producer with acks=all: an acknowledged record is on every in-sync replica, once. */
   public static Map<String, String> producer(JsonObject kafka) {
     return Map.of(
@@ -33,7 +36,12 @@ public final class KafkaSettings {
       // 100-116%, and send-to-delivered p50 and p99 were lower in each of four paired runs (p99
       // 20.9-27.1 ms against 23.0-35.9). At 9,200 msg/s, 5 ms instead of 3 saved another tenth of a
       // core and gave p99 28.4 and 29.9 ms against 31.8 and 34.3 in two pairs, p50 0.3-0.6 ms more.
-      "linger.ms", "5");
+      "linger.ms", "5",
+      // How long a record may be retried before its send fails (Kafka's default is two minutes):
+      // also how late a record can reach the log after a record of another node accepted later,
+      // which recovery looks back for (MessageStore.REORDER_MS). It must cover linger plus a request.
+      "request.timeout.ms", "10000",
+      "delivery.timeout.ms", String.valueOf(DELIVERY_TIMEOUT_MS));
   }
 
   /**

@@ -1,6 +1,7 @@
 package chatapp.chat.store;
 
 import chatapp.bus.ChatMessage;
+import chatapp.chat.pipeline.KafkaSettings;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BatchableStatement;
@@ -54,11 +55,15 @@ public final class MessageStore {
   /**
    * How far before a recovery's cursor, by the time in the ids, a message can lie that came after it
    * in the room's order: an id is taken when a node accepts the message, and another node's message
-   * accepted a little earlier can reach Kafka later. Its producer gives up on a send after
-   * {@code SEND_WAIT_MS} (2 s) of waiting; this covers that, and clocks some seconds apart.
+   * accepted a little earlier can reach Kafka later. A send waits at most 2 s for room in its
+   * producer, then Kafka retries it for at most {@link KafkaSettings#DELIVERY_TIMEOUT_MS}; and
+   * nodes' clocks may differ by a few seconds.
    */
-  static final long REORDER_MS = 10_000;
-  /** Bound of the rows read before a cursor: at a hundred messages a second in a room, ten seconds of them. */
+  static final long REORDER_MS = 2_000 + KafkaSettings.DELIVERY_TIMEOUT_MS + 3_000;
+  /**
+   * Bound of the rows read before a cursor, the nearest first: in a room of more than 50 messages a
+   * second, the look-back is the last thousand messages rather than {@link #REORDER_MS}.
+   */
   private static final int REORDER_ROWS = 1_000;
 
   private record Statements(PreparedStatement insert, PreparedStatement index,
@@ -238,7 +243,11 @@ public final class MessageStore {
         return up(roomId, afterMessageId, bucket, limit, new ArrayList<>(), m -> true);
       }
       long offset = cursor.getLong("kafka_offset");
-      Predicate<ChatMessage> later = m -> m.offset() > offset || m.offset() == ChatMessage.NO_OFFSET;
+      // A message newer than the cursor by more than a reorder can make came after it whatever its
+      // offset says: a lower one means the offsets began again (a topic made anew, a room moved to
+      // another partition), and they are no order then.
+      long beyond = Uuids.unixTimestamp(afterMessageId) + REORDER_MS;
+      Predicate<ChatMessage> later = m -> m.offset() > offset || m.offset() == ChatMessage.NO_OFFSET || m.sentAt() > beyond;
       UUID floor = Uuids.startOf(Uuids.unixTimestamp(afterMessageId) - REORDER_MS);
       List<ChatMessage> before = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
