@@ -67,6 +67,8 @@ abstract class ClientSession {
   /** Frames waiting for the transport to drain: recovery output, and what follows it. */
   private final Deque<Pending> backlog = new ArrayDeque<>();
   private final Map<String, Held> recovering = new HashMap<>();
+  /** Room addresses accepted whose client has not been told "registered" yet. */
+  private final Set<String> awaitingLive = new HashSet<>();
   /**
    * Per recovered address, ids the recovery wrote whose live copy may still come: a message stored
    * before the recovery read it can be published after. Live messages come in the room's order, so
@@ -179,6 +181,7 @@ abstract class ClientSession {
     if (closed) {
       return;
     }
+    awaitingLive.remove(address);
     send(encode(delivery(address, new JsonObject().put("type", "registered"))));
     Held held = recovering.get(address);
     if (held != null && held.after() == null) {
@@ -222,7 +225,13 @@ abstract class ClientSession {
     stopListening(address);
   }
 
+  /** Whether {@code address} was accepted and its client is still waiting for "registered". */
+  boolean awaitsRegistered(String address) {
+    return awaitingLive.contains(address);
+  }
+
   private void stopListening(String address) {
+    awaitingLive.remove(address);
     feeds.leave(address, this);
     roomAddresses.remove(address);
     echoes.remove(address);
@@ -240,6 +249,7 @@ abstract class ClientSession {
   void accepted(String address, UUID after) {
     if (BridgeRules.roomOf(address) != null) {
       recovering.put(address, new Held(after, new ArrayList<>()));
+      awaitingLive.add(address);
     }
     registered(address);
   }
@@ -345,6 +355,7 @@ abstract class ClientSession {
     backlog.clear();
     queuedRecovered = 0;
     recovering.clear();
+    awaitingLive.clear();
     echoes.clear();
   }
 

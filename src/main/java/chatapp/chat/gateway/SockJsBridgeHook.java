@@ -32,6 +32,9 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
   private static final Logger log = LoggerFactory.getLogger(SockJsBridgeHook.class);
   private static final String OWNERS = "chat.gateway.sockjs-session-owners";
 
+  /** How long the bridge's own registration may take once the room's feed is live. */
+  static final long REGISTERED_WITHIN_MS = 30_000;
+
   private final Vertx vertx;
   private final SocketSessions<SockJSSocket, ClientSession> sessions;
   /**
@@ -146,6 +149,14 @@ final class SockJsBridgeHook implements Handler<BridgeEvent> {
       session.listenToRoom(address).onComplete(live -> {
         if (live.succeeded()) {
           event.complete(true);
+          // The bridge raises no event when its own registration fails (it tells the client
+          // "registration_failure"): the room's frames, held until "registered", would pile up.
+          vertx.setTimer(REGISTERED_WITHIN_MS, t -> session.onItsLoop(() -> {
+            if (session.awaitsRegistered(address)) {
+              session.unregistered(address);
+              session.error(address, 503, "unavailable", "the registration did not complete: register again");
+            }
+          }));
         } else {
           session.unregistered(address);
           refuse(event, address, 503, "unavailable", "the room could not be listened to: retry");
