@@ -81,14 +81,14 @@ public final class Addresses {
 
   /**
    * Publish, cluster-wide: every room's live traffic, the room's id in the {@link FeedEvents#ROOM_ID}
-   * header ({@link FeedEvents#publish}). Each node has one consumer, from its start, that hands it
-   * to the room's feed on that node ({@link #roomFeed}).
+   * header ({@link FeedEvents#publish}), in a cluster. Each node has one consumer, from its start,
+   * that hands what other nodes published to the room's feed on that node ({@link #roomFeed}).
    */
   public static final String ROOM_FEEDS = "chat.internal.room-feeds";
 
   /**
-   * Publish, node-local: a room's live traffic (messages, joins, leaves, presence) on this node, from
-   * {@link #ROOM_FEEDS}. The gateway listens once per event loop and hands it to its sockets
+   * Publish, node-local: a room's live traffic (messages, joins, leaves, presence) on this node, as
+   * this node publishes it ({@link FeedEvents#publish}) and as its relay takes it from {@link #ROOM_FEEDS}. The gateway listens once per event loop and hands it to its sockets
    * registered for {@link #room}. A run of a room's messages may come as one body ({@link FeedEvents}).
    */
   public static String roomFeed(String roomId) {

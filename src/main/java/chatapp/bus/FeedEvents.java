@@ -1,11 +1,14 @@
 package chatapp.bus;
 
-import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * The bodies published to a room's feed ({@link Addresses#roomFeed}): one event each (a message,
@@ -17,6 +20,8 @@ public final class FeedEvents {
 
   /** The header of a {@link Addresses#ROOM_FEEDS} publish that names its room. */
   public static final String ROOM_ID = "roomId";
+  /** The header of a {@link Addresses#ROOM_FEEDS} publish that names the instance it came from. */
+  private static final String ORIGIN = "chat.feed-origin";
 
   private static final String RUN = "messages";
 
@@ -24,12 +29,33 @@ public final class FeedEvents {
   }
 
   /**
-   * Publishes {@code body} to {@code roomId}'s feed on every node, through each node's relay
-   * ({@link Addresses#ROOM_FEEDS}). Nobody may change {@code body} afterwards: a node's sockets
-   * share the one instance ({@link SharedJson}).
+   * Publishes {@code body} to {@code roomId}'s feed on every node: on this one straight to its
+   * local feed, on the others through their relays ({@link Addresses#ROOM_FEEDS}), which skip what
+   * came from their own node. Nobody may change {@code body} afterwards: a node's sockets share the
+   * one instance ({@link SharedJson}).
    */
-  public static void publish(EventBus bus, String roomId, JsonObject body) {
-    bus.publish(Addresses.ROOM_FEEDS, body, SharedJson.options().addHeader(ROOM_ID, roomId));
+  public static void publish(Vertx vertx, String roomId, JsonObject body) {
+    vertx.eventBus().publish(Addresses.roomFeed(roomId), body, SharedJson.options().setLocalOnly(true));
+    if (vertx.isClustered()) {
+      vertx.eventBus().publish(Addresses.ROOM_FEEDS, body,
+        SharedJson.options().addHeader(ROOM_ID, roomId).addHeader(ORIGIN, origin(vertx)));
+    }
+  }
+
+  /** This Vert.x instance's name as the origin of what it publishes to {@link Addresses#ROOM_FEEDS}. */
+  static String origin(Vertx vertx) {
+    LocalMap<String, String> names = vertx.sharedData().getLocalMap(ORIGIN);
+    String name = names.get(ORIGIN);
+    if (name == null) {
+      names.putIfAbsent(ORIGIN, UUID.randomUUID().toString());
+      name = names.get(ORIGIN);
+    }
+    return name;
+  }
+
+  /** Whether a {@link Addresses#ROOM_FEEDS} publish came from this Vert.x instance (its sockets have it already). */
+  public static boolean fromHere(Vertx vertx, MultiMap headers) {
+    return origin(vertx).equals(headers.get(ORIGIN));
   }
 
   /** The feed body for {@code messages} of one room, in order: the message itself when it is alone. */

@@ -182,7 +182,7 @@ class ClusterTest {
     String address = Addresses.room(roomId);
     // The room's feed carries an event a millisecond while sockets register: in a cluster the
     // bridge's own registration takes a round trip to Hazelcast after the room's feed is live.
-    long publisher = observer.setPeriodic(1, t -> FeedEvents.publish(observer.eventBus(), roomId,
+    long publisher = observer.setPeriodic(1, t -> FeedEvents.publish(observer, roomId,
       new JsonObject().put("type", "presence").put("userId", "carol").put("status", "online")));
     try {
       for (int i = 0; i < 10; i++) {

@@ -150,6 +150,6 @@ final class RoomsApi {
   /** Tells every node's membership caches, and the room's sockets (README, "Client protocol"), that its membership changed. */
   private static void announce(RoutingContext ctx, String roomId, String userId, String status) {
     MembershipCache.changed(ctx.vertx(), roomId, userId, status);
-    FeedEvents.publish(ctx.vertx().eventBus(), roomId, new JsonObject().put("type", "member").put("userId", userId).put("status", status));
+    FeedEvents.publish(ctx.vertx(), roomId, new JsonObject().put("type", "member").put("userId", userId).put("status", status));
   }
 }

@@ -105,7 +105,7 @@ public class FanoutVerticle extends VerticleBase {
     for (ChatMessage m : batch.messages()) {
       byRoom.computeIfAbsent(m.roomId(), r -> new ArrayList<>()).add(m.toJson().put("type", "message"));
     }
-    byRoom.forEach((roomId, messages) -> FeedEvents.publish(vertx.eventBus(), roomId, FeedEvents.run(messages)));
+    byRoom.forEach((roomId, messages) -> FeedEvents.publish(vertx, roomId, FeedEvents.run(messages)));
     meters.published.increment(batch.messages().size());
     if (batch.storedAtNanos() != 0) {
       long published = System.nanoTime();

@@ -31,9 +31,9 @@ final class RoomFeeds {
   private static final ThreadLocal<RoomFeeds> PER_LOOP = new ThreadLocal<>();
   /**
    * How long a room's consumer outlives its last socket on a loop. A page reload leaves and joins
-   * again within it, and in a cluster each registration is a write to the shared subscription map.
-   * And a publish already queued for the consumer when it unregisters makes Vert.x log a warning
-   * per message: when a room's members all left at once with messages in flight, a burst of them.
+   * again within it, and finds the feed live at once. And a publish already queued for the consumer
+   * when it unregisters makes Vert.x log a warning per message: when a room's members all left at
+   * once with messages in flight, a burst of them.
    */
   static final long LINGER_MS = 5_000;
 

@@ -186,7 +186,7 @@ public class PresenceVerticle extends VerticleBase {
     vertx.eventBus().publish(Addresses.PRESENCE_GLOBAL, new JsonObject().put("userId", userId).put("status", status));
     return rooms.roomIdsOf(userId).<Void>map(roomIds -> {
       JsonObject event = new JsonObject().put("type", "presence").put("userId", userId).put("status", status);
-      roomIds.forEach(roomId -> FeedEvents.publish(vertx.eventBus(), roomId, event));
+      roomIds.forEach(roomId -> FeedEvents.publish(vertx, roomId, event));
       return null;
     }).recover(e -> {
       log.warn("presence event for user={} not sent to rooms: {}", userId, e.toString());

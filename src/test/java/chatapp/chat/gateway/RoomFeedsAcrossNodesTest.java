@@ -63,14 +63,14 @@ class RoomFeedsAcrossNodesTest {
       // Node y already has a socket in the room and publishes to it.
       RecordingSession onYSocket = on(onY, () -> new RecordingSession(feedsY));
       on(onY, () -> feedsY.join(address, roomId, onYSocket)).await();
-      FeedEvents.publish(y.eventBus(), roomId, message("before-" + i));
+      FeedEvents.publish(y, roomId, message("before-" + i));
       waitFor(() -> onYSocket.got.contains("before-" + i));
 
       // A socket on node x registers; the moment that is live, node y publishes again.
       RecordingSession onXSocket = on(onX, () -> new RecordingSession(feedsX));
       Promise<Void> published = Promise.promise();
       on(onX, () -> feedsX.join(address, roomId, onXSocket).onSuccess(v -> {
-        FeedEvents.publish(y.eventBus(), roomId, message("after-" + i));
+        FeedEvents.publish(y, roomId, message("after-" + i));
         published.complete();
       })).await();
       published.future().await();
