@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
@@ -25,6 +26,9 @@ final class Compactions {
   // 21:14:06.899 INFO  [CompactionExecutor:1] CompactionTask - Compacting (fa399030-...) [/.../messages_by_room-94f3.../nb-75-big-Data.db:level=0, ...]
   // 21:14:09.630 INFO  [CompactionExecutor:1] CompactionTask - Compacted (fa399030-...) 4 sstables to [...]
   private static final Pattern COMPACTING = Pattern.compile(" Compacting \\(([0-9a-f-]+)\\)(.*)$");
+  /** How much later than the line after it a line may be and still be of the same day (threads log out of order). */
+  private static final Duration OUT_OF_ORDER = Duration.ofMinutes(1);
+  private static final long DAY_NANOS = Duration.ofDays(1).toNanos();
 
   /** When a compaction started and ended (when the log was read, if it was still running then). */
   record Interval(LocalDateTime start, LocalDateTime end) {
@@ -80,8 +84,13 @@ final class Compactions {
 
   /**
    * The date and time of each line that starts with a time of day (null for the others), walking
-   * back from {@code readAt}: a line more than 12 hours later than the one after it was written the
-   * day before (lines of different threads may be a few milliseconds out of order).
+   * back from {@code readAt}: each line was written as long before the next as its time of day is
+   * before the next one's, counted back across midnight, so a line whose time of day is later than
+   * the next line's was written the day before. Lines of different threads may be a few
+   * milliseconds out of order: a line later than the next by at most {@link #OUT_OF_ORDER} was
+   * written just after it, not a day before. (The rule was once "more than 12 hours later
+   * than the next line": two lines 12 to 24 hours apart then got the same day.) A gap of a whole
+   * day or more cannot be told from the times alone.
    */
   private static LocalDateTime[] dates(List<String> lines, LocalDateTime readAt) {
     LocalDateTime[] at = new LocalDateTime[lines.size()];
@@ -97,8 +106,11 @@ final class Compactions {
       } catch (DateTimeParseException e) {
         continue;
       }
-      LocalDateTime t = next.toLocalDate().atTime(time);
-      at[i] = t.isAfter(next.plusHours(12)) ? t.minusDays(1) : t;
+      long before = Math.floorMod(next.toLocalTime().toNanoOfDay() - time.toNanoOfDay(), DAY_NANOS);
+      if (before > DAY_NANOS - OUT_OF_ORDER.toNanos()) {
+        before -= DAY_NANOS; // a little later than the next line: logged out of order, not a day before
+      }
+      at[i] = next.minusNanos(before);
       next = at[i];
     }
     return at;

@@ -75,6 +75,45 @@ class CompactionsTest {
     assertFalse(Compactions.covers(compactions, at("2026-12-01T22:04:00"), 1), "after the log was read");
   }
 
+  /**
+   * A node's log over three days, with long quiet stretches: each line is dated from the one after
+   * it, whatever the gap, short of a whole day.
+   */
+  @Test
+  void datesLinesFarApart(@TempDir Path dir) throws Exception {
+    String log = String.join("\n",
+        compacting("11:02:00.000", "a0000000"),
+        compacted("11:02:05.000", "a0000000"),
+        // 23 h 58 min after the line before: its time of day is earlier, so the next day.
+        compacting("11:00:00.000", "b0000000"),
+        compacted("11:00:05.000", "b0000000"),
+        compacting("20:00:00.000", "c0000000"),
+        compacted("20:00:05.000", "c0000000"),
+        // 14 h after the line before: the next day again (the old 12-hour rule gave both the same day).
+        "10:00:00.000 INFO  [main] StorageService - Node is quiet",
+        "10:00:31.000 INFO  [NativePoolCleaner] ColumnFamilyStore - Enqueuing flush of chat_test.messages_by_room, Reason: MEMTABLE_LIMIT",
+        // Half a second before the line above, logged after it by another thread: the same day.
+        compacting("10:00:30.500", "e0000000"),
+        compacted("10:00:40.000", "e0000000"),
+        "");
+    Path file = Files.writeString(dir.resolve("cassandra.log"), log);
+    assertEquals(List.of(
+        new Compactions.Interval(at("2026-11-29T11:02:00"), at("2026-11-29T11:02:05")),
+        new Compactions.Interval(at("2026-11-30T11:00:00"), at("2026-11-30T11:00:05")),
+        new Compactions.Interval(at("2026-11-30T20:00:00"), at("2026-11-30T20:00:05")),
+        new Compactions.Interval(at("2026-12-01T10:00:30.500"), at("2026-12-01T10:00:40"))),
+        Compactions.of(file, "messages_by_room", at("2026-12-01T10:05:00")));
+  }
+
+  private static String compacting(String time, String id) {
+    return time + " INFO  [CompactionExecutor:1] CompactionTask - Compacting (" + id + "-ed09-11f1-bf9e-13488a45332e) ["
+        + TABLE + "nb-1-big-Data.db:level=0, ]";
+  }
+
+  private static String compacted(String time, String id) {
+    return time + " INFO  [CompactionExecutor:1] CompactionTask - Compacted (" + id + "-ed09-11f1-bf9e-13488a45332e) 2 sstables to []";
+  }
+
   @Test
   void noLogNoCompactions(@TempDir Path dir) {
     assertEquals(List.of(), Compactions.of(dir.resolve("missing.log"), "messages_by_room", READ_AT));
