@@ -20,11 +20,17 @@ abstract class Load {
 
   abstract void start();
 
-  /** Called when one of {@code client}'s messages came back to it through the whole path. */
+  /**
+   * Called when one of {@code client}'s messages came back to it through the whole path, unless
+   * its send was refused first: a send is reported once, by this or {@link #refused}.
+   */
   void delivered(LoadClient client) {
   }
 
-  /** Called when the gateway refused one of {@code client}'s sends (an error reply). */
+  /**
+   * Called when the gateway refused one of {@code client}'s sends (an error reply), unless the
+   * message had already come back: a refused send may still have reached Kafka and be delivered.
+   */
   void refused(LoadClient client) {
   }
 
@@ -99,7 +105,8 @@ abstract class Load {
    * a closed loop over the whole path, so the rate is what Kafka, the store and the fan-out sustain
    * together (a loop on the ack alone would only fill Kafka faster than the store drains it).
    * A refused send frees its slot too, and a closed socket's window moves to the next open client:
-   * either would otherwise shrink the window for the rest of the phase.
+   * either would otherwise shrink the window for the rest of the phase. A send frees its slot once:
+   * one refused that still comes back is told of only once (see {@link #delivered}).
    */
   static Load windowed(List<LoadClient> clients, int window) {
     return new Load(clients) {

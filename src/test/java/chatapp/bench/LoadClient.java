@@ -70,6 +70,13 @@ final class LoadClient {
   private final String addressField;
   /** By sender (member index): the sequence numbers received, to tell a repeated delivery. Socket thread only. */
   private final BitSet[] seen;
+  /**
+   * This client's sends (by sequence) whose slot was freed: by a refusal or by the message coming
+   * back, whichever came first. A send refused (a 503 after a timeout, say) may still have reached
+   * Kafka and come back later: it frees its slot once, or a closed loop's window would grow past
+   * its size. Socket thread only.
+   */
+  private final BitSet slotFreed = new BitSet();
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
   private volatile Tally tally;
@@ -197,7 +204,9 @@ final class LoadClient {
         }
         if (sender == member) {
           t.storedRoundTrips.incrementAndGet();
-          load.delivered(this);
+          if (freeSlot(seq)) {
+            load.delivered(this);
+          }
         }
       }
       return;
@@ -223,7 +232,9 @@ final class LoadClient {
     if (t != null) {
       if (err) {
         t.refused.incrementAndGet();
-        load.refused(this);
+        if (freeSlot(Integer.parseInt(at, 1, at.indexOf('-'), 10))) { // the reply address is "b<seq>-..."
+          load.refused(this);
+        }
       } else {
         acked.incrementAndGet();
         t.acked.incrementAndGet();
@@ -232,6 +243,15 @@ final class LoadClient {
         }
       }
     }
+  }
+
+  /** Whether send {@code seq}'s slot was still taken: marks it freed. */
+  private boolean freeSlot(int seq) {
+    if (slotFreed.get(seq)) {
+      return false;
+    }
+    slotFreed.set(seq);
+    return true;
   }
 
   /** The socket closed: the join fails if it was still waiting; a close we did not ask for is counted and said. */
