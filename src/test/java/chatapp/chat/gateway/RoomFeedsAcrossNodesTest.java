@@ -4,6 +4,7 @@ import chatapp.bus.Addresses;
 import chatapp.bus.FeedEvents;
 import chatapp.cluster.Cluster;
 import chatapp.testing.Eventually;
+import chatapp.testing.OnContext;
 import chatapp.testing.TestConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 
 /**
  * Two cluster members in this JVM (Hazelcast over loopback, no servers), each with its node's feed
@@ -54,22 +54,22 @@ class RoomFeedsAcrossNodesTest {
   void aRegistrationIsLiveForEveryNode() {
     Context onX = x.getOrCreateContext();
     Context onY = y.getOrCreateContext();
-    RoomFeeds feedsX = on(onX, () -> RoomFeeds.onThisLoop(x));
-    RoomFeeds feedsY = on(onY, () -> RoomFeeds.onThisLoop(y));
+    RoomFeeds feedsX = OnContext.call(onX, () -> RoomFeeds.onThisLoop(x));
+    RoomFeeds feedsY = OnContext.call(onY, () -> RoomFeeds.onThisLoop(y));
     for (int n = 0; n < 20; n++) {
       int i = n;
       String roomId = "room-" + i;
       String address = Addresses.room(roomId);
       // Node y already has a socket in the room and publishes to it.
-      RecordingSession onYSocket = on(onY, () -> new RecordingSession(feedsY));
-      on(onY, () -> feedsY.join(address, roomId, onYSocket)).await();
+      RecordingSession onYSocket = OnContext.call(onY, () -> new RecordingSession(feedsY));
+      OnContext.call(onY, () -> feedsY.join(address, roomId, onYSocket)).await();
       FeedEvents.publish(y, roomId, message("before-" + i));
       waitFor(() -> onYSocket.got.contains("before-" + i));
 
       // A socket on node x registers; the moment that is live, node y publishes again.
-      RecordingSession onXSocket = on(onX, () -> new RecordingSession(feedsX));
+      RecordingSession onXSocket = OnContext.call(onX, () -> new RecordingSession(feedsX));
       Promise<Void> published = Promise.promise();
-      on(onX, () -> feedsX.join(address, roomId, onXSocket).onSuccess(v -> {
+      OnContext.call(onX, () -> feedsX.join(address, roomId, onXSocket).onSuccess(v -> {
         FeedEvents.publish(y, roomId, message("after-" + i));
         published.complete();
       })).await();
@@ -82,17 +82,6 @@ class RoomFeedsAcrossNodesTest {
     return new JsonObject().put("type", "message").put("messageId", messageId);
   }
 
-  private static <T> T on(Context context, Callable<T> action) {
-    Promise<T> result = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        result.complete(action.call());
-      } catch (Exception e) {
-        result.fail(e);
-      }
-    });
-    return result.future().await();
-  }
 
   private void waitFor(java.util.function.BooleanSupplier condition) {
     Eventually.get(x, Duration.ofSeconds(5), () -> Future.succeededFuture(condition.getAsBoolean()), ok -> ok);

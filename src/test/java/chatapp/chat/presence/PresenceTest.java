@@ -6,11 +6,11 @@ import chatapp.chat.store.Cql;
 import chatapp.chat.store.Room;
 import chatapp.chat.store.RoomStore;
 import chatapp.testing.Eventually;
+import chatapp.testing.OnContext;
 import chatapp.testing.TestConfig;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -98,18 +98,18 @@ class PresenceTest {
     String user = "flap-" + UUID.randomUUID();
     // The cache lives on one event loop, as in the fan-out: what is queued there runs in order.
     Context loop = vertx.getOrCreateContext();
-    OnlineCache cache = on(loop, () -> new OnlineCache(vertx, 60_000, 1_000));
+    OnlineCache cache = OnContext.call(loop, () -> new OnlineCache(vertx, 60_000, 1_000));
     try {
       cache.ready().await();
       presence.connected(user, "tab-1").await();
-      assertEquals(Set.of(user), on(loop, () -> cache.online(List.of(user))).await());
+      assertEquals(Set.of(user), OnContext.call(loop, () -> cache.online(List.of(user))).await());
       // His "offline" from another node (his socket there closed before he came back here) can
       // arrive after the "online" that followed it: the two travel on different connections.
-      on(loop, () -> {
+      OnContext.call(loop, () -> {
         vertx.eventBus().publish(Addresses.PRESENCE_GLOBAL, new JsonObject().put("userId", user).put("status", "offline"));
         return null;
       });
-      assertEquals(Set.of(user), on(loop, () -> cache.online(List.of(user))).await(),
+      assertEquals(Set.of(user), OnContext.call(loop, () -> cache.online(List.of(user))).await(),
         "he has a socket: the fan-out counts him online, whatever order the announcements came in");
     } finally {
       presence.disconnected(user, "tab-1").await();
@@ -117,15 +117,4 @@ class PresenceTest {
     }
   }
 
-  private static <T> T on(Context context, java.util.concurrent.Callable<T> action) {
-    Promise<T> result = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        result.complete(action.call());
-      } catch (Exception e) {
-        result.fail(e);
-      }
-    });
-    return result.future().await();
-  }
 }
