@@ -2,6 +2,7 @@ package chatapp.chat.store;
 
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.vertx.cassandra.CassandraClient;
@@ -95,15 +96,34 @@ public final class RoomStore {
         if (!row.getBoolean("[applied]")) {
           return Future.succeededFuture(room(row));
         }
-        return client.execute(BatchStatement.newInstance(BatchType.LOGGED,
+        return withoutStrays(room.roomId()).compose(cleared -> client.execute(BatchStatement.newInstance(BatchType.LOGGED,
             insertMember.bind(room.roomId(), room.createdBy(), room.createdAt()),
-            insertUserRoom.bind(room.createdBy(), room.roomId(), room.createdAt())))
+            insertUserRoom.bind(room.createdBy(), room.roomId(), room.createdAt()))))
           .<Room>map(rs -> null)
           .recover(failure -> client.execute(BatchStatement.newInstance(BatchType.LOGGED,
                 deleteMember.bind(room.roomId(), room.createdBy()), deleteUserRoom.bind(room.createdBy(), room.roomId())))
               .compose(v -> client.execute(releaseRoom.bind(room.roomId(), room.createdBy(), room.createdAt())))
               .transform(undone -> Future.failedFuture(failure)));
       });
+  }
+
+  /**
+   * Removes the members a room id has before its room exists: a join that raced a creation which
+   * then failed and was undone (it checked the room while it stood, and wrote after the undo). Left,
+   * they would be members of whatever room is made with that id next, and read its messages.
+   */
+  private Future<Void> withoutStrays(String roomId) {
+    return members(roomId).compose(strays -> {
+      if (strays.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<BatchableStatement<?>> deletes = new ArrayList<>();
+      for (String userId : strays) {
+        deletes.add(deleteMember.bind(roomId, userId));
+        deletes.add(deleteUserRoom.bind(userId, roomId));
+      }
+      return client.execute(BatchStatement.newInstance(BatchType.LOGGED, deletes)).mapEmpty();
+    });
   }
 
   /** The room, or null when there is none. */

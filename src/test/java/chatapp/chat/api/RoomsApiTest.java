@@ -83,6 +83,21 @@ class RoomsApiTest {
   }
 
   @Test
+  @DisplayName("a room made with an id that a failed creation left a member behind on starts with its creator alone")
+  void strayMembersOfAnUndoneRoomGetNothing() {
+    String alice = user();
+    String mallory = user();
+    String roomId = "reused-" + UUID.randomUUID();
+    // What a join that raced a failed, undone creation leaves: a member of a room that is not there.
+    rooms.join(roomId, mallory).await();
+    assertEquals(201, api.post("/api/rooms", alice, new JsonObject().put("roomId", roomId).put("name", "private")).statusCode());
+    JsonArray members = api.get("/api/rooms/" + roomId + "/members", alice).bodyAsJsonObject().getJsonArray("members");
+    assertEquals(List.of(alice), members.stream().map(m -> ((JsonObject) m).getString("userId")).toList());
+    ApiClient.problem(api.get("/api/rooms/" + roomId + "/messages", mallory), 403);
+    assertTrue(api.get("/api/rooms", mallory).bodyAsJsonObject().getJsonArray("rooms").isEmpty(), "not in his rooms either");
+  }
+
+  @Test
   @DisplayName("a room id already taken by someone else is 409 and the room stays as it was")
   void takenRoomIdIsConflict() {
     String alice = user();
