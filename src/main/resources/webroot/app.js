@@ -229,18 +229,26 @@
       // From here on this client sees nothing live: rooms it has no message of yet recover from here.
       state.liveUntil = state.liveUntil || Date.now();
       status('Signed in as ' + state.userId + ', reconnecting…');
+      // A token that expired while the socket was down is refused at every reconnect, and no frame
+      // says so: the API does (401) once the server can be reached; while it cannot, keep trying.
+      fetch('/api/rooms', { headers: { 'Authorization': 'Bearer ' + state.token } })
+        .then(function (res) { if (res.status === 401) { signInAgain(); } }, function () {});
     };
     eb.onerror = function (err) {
       if (err && err.body === 'token_expired') {
         // The gateway closes a socket when its token expires; reconnecting with it would be refused.
-        // The last ids seen stay, so signing in again recovers what came meanwhile.
-        eb.enableReconnect(false);
-        sessionStorage.removeItem('chat.session');
-        location.reload();
+        signInAgain();
         return;
       }
       error(err && err.body ? 'refused: ' + err.body : 'connection error');
     };
+  }
+
+  /** The token is no longer good: sign in again. The last ids seen stay, so that recovers what came meanwhile. */
+  function signInAgain() {
+    state.eb.enableReconnect(false);
+    sessionStorage.removeItem('chat.session');
+    location.reload();
   }
 
   /**

@@ -87,7 +87,11 @@ class WebClientE2ETest {
   }
 
   private static void signIn(WebDriver d, String user) {
-    d.get(base);
+    signIn(d, base, user);
+  }
+
+  private static void signIn(WebDriver d, String url, String user) {
+    d.get(url);
     waitIn(d).until(ExpectedConditions.visibilityOfElementLocated(By.id("user-name"))).sendKeys(user);
     d.findElement(By.cssSelector("#sign-in-form button")).click();
     waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "connected"));
@@ -201,5 +205,35 @@ class WebClientE2ETest {
     WebElement badge = waitIn(bobsSecondTab).until(ExpectedConditions.visibilityOfElementLocated(
       By.cssSelector("#room-list button[data-room-id='" + roomId + "'] .badge")));
     assertEquals("1", badge.getText());
+  }
+
+  @Test
+  @DisplayName("a token that expires while the socket is down sends the page back to sign-in once the server answers, instead of reconnecting for ever")
+  void tokenExpiredWhileDisconnected() throws Exception {
+    int ttlSeconds = 6;
+    JsonObject config = TestConfig.create(Map.of("AUTH_DEV_TOKENS", "true", "AUTH_HMAC_SECRET", "e2e-expiry-secret",
+      "AUTH_TOKEN_TTL_SECONDS", String.valueOf(ttlSeconds)));
+    String url = "http://127.0.0.1:" + config.getJsonObject("http").getInteger("port") + "/";
+    Vertx server = Vertx.vertx();
+    Services.deploy(server, config, Services.ALL).await();
+    WebDriver d = browser();
+    long before = System.currentTimeMillis();
+    signIn(d, url, "carol-" + UUID.randomUUID().toString().substring(0, 6));
+    // The server goes away before the token ends, so no "token_expired" frame can reach the page.
+    server.close().await();
+    waitIn(d).until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "reconnecting"));
+    long expired = before + ttlSeconds * 1000L + 1000;
+    Thread.sleep(Math.max(0, expired - System.currentTimeMillis())); // the token's lifetime, not a guess
+    Vertx again = Vertx.vertx();
+    try {
+      Services.deploy(again, config, Services.ALL).await();
+      try {
+        waitIn(d).until(ExpectedConditions.visibilityOfElementLocated(By.id("user-name")));
+      } catch (RuntimeException e) {
+        throw new AssertionError("not sent back to sign-in; page status: " + d.findElement(By.id("status")).getText(), e);
+      }
+    } finally {
+      again.close().await();
+    }
   }
 }
