@@ -20,7 +20,9 @@
     lastId: new Map(),      // roomId -> newest messageId received: where a reconnect, or a reload, resumes
     away: new Map(),        // roomId -> Set(messageId): received while the room was not shown
     notified: new Map(),    // roomId -> the notification service's unread item for it (count, latestMessageId)
-    olderBefore: null       // history cursor of the room shown
+    olderBefore: null,      // history cursor of the room shown
+    draft: null,            // the last text sent and not yet acknowledged, with its clientMsgId
+    unanswered: null        // rejects the send waiting for its ack, if one is
   };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -229,6 +231,11 @@
       // From here on this client sees nothing live: rooms it has no message of yet recover from here.
       state.liveUntil = state.liveUntil || Date.now();
       status('Signed in as ' + state.userId + ', reconnecting…');
+      // The bridge client forgets the answers it waits for: a send in flight will never hear.
+      if (state.unanswered) {
+        state.unanswered(new Error('the connection dropped before the answer: send again'));
+        state.unanswered = null;
+      }
       // A token that expired while the socket was down is refused at every reconnect, and no frame
       // says so: the API does (401) once the server can be reached; while it cannot, keep trying.
       fetch('/api/rooms', { headers: { 'Authorization': 'Bearer ' + state.token } })
@@ -339,12 +346,24 @@
     }
   }
 
+  /**
+   * Sends a message to the room shown; the ack resolves. A text not acknowledged (refused, or the
+   * socket closed before the answer) keeps its clientMsgId: sending the same text again is a retry,
+   * which the gateway answers with the first attempt's id if that one reached Kafka after all,
+   * instead of making a second message.
+   */
   function send(body) {
-    var roomId = state.current;
-    var draft = { roomId: roomId, body: body, clientMsgId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    var draft = state.draft;
+    if (!draft || draft.roomId !== state.current || draft.body !== body) {
+      draft = state.draft = { roomId: state.current, body: body,
+        clientMsgId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
+    }
     return new Promise(function (resolve, reject) {
-      state.eb.send(SEND, draft, function (err, reply) {
+      state.unanswered = reject;
+      state.eb.send(SEND, { roomId: draft.roomId, body: draft.body, clientMsgId: draft.clientMsgId }, function (err, reply) {
+        state.unanswered = null;
         if (err) { reject(new Error(err.message || err.failureType || 'not sent')); return; }
+        if (state.draft === draft) { state.draft = null; }
         resolve(reply.body);
       });
     });
@@ -381,8 +400,9 @@
       .then(function () { return api('GET', '/rooms/' + encodeURIComponent(roomId)); })
       .then(function (room) {
         $('room-id').value = '';
+        var known = state.rooms.has(room.roomId);
         state.rooms.set(room.roomId, room);
-        registerRoom(room.roomId, true);
+        if (!known) { registerRoom(room.roomId, true); } // a room already listed is listened to already
         openRoom(room.roomId);
       }).catch(function (err) { error(err.message); });
   });
@@ -391,9 +411,11 @@
     e.preventDefault();
     var input = $('message-body');
     var body = input.value;
-    if (!body.trim()) { return; }
+    if (!body.trim() || state.unanswered) { return; } // one send at a time: Enter twice is one message
     error('');
-    send(body).then(function () { input.value = ''; }).catch(function (err) { error(err.message); });
+    send(body)
+      .then(function () { if (input.value === body) { input.value = ''; } }) // not what was typed since
+      .catch(function (err) { error(err.message); });
   });
 
   $('message-body').addEventListener('keydown', function (e) {

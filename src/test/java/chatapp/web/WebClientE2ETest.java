@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -205,6 +206,21 @@ class WebClientE2ETest {
     WebElement badge = waitIn(bobsSecondTab).until(ExpectedConditions.visibilityOfElementLocated(
       By.cssSelector("#room-list button[data-room-id='" + roomId + "'] .badge")));
     assertEquals("1", badge.getText());
+  }
+
+  @Test
+  @DisplayName("Enter pressed twice before the answer sends the message once")
+  void enterTwiceSendsOnce() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    WebDriver a = browser();
+    signIn(a, "dora-" + suffix);
+    createRoom(a, "Twice " + suffix);
+    a.findElement(By.id("message-body")).sendKeys("only once " + suffix, Keys.ENTER, Keys.ENTER);
+    seesMessage(a, "only once " + suffix);
+    send(a, "then this " + suffix); // arrives after any second copy would have
+    long copies = a.findElements(By.cssSelector("#messages li .body")).stream()
+      .filter(e -> e.getText().equals("only once " + suffix)).count();
+    assertEquals(1, copies, "messages shown: " + a.findElement(By.id("messages")).getText());
   }
 
   @Test
