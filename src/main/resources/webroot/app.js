@@ -280,10 +280,23 @@
       // (less a margin for the clocks); copies of what is already shown collapse by id.
       || (state.liveUntil ? timeUuid(state.liveUntil - 5000) : null);
     // With lastMessageId the gateway first sends what was missed, in order, then the live ones.
-    state.eb.registerHandler(ROOM(roomId), last ? { lastMessageId: last } : {}, function (err, frame) {
-      if (err) { error('room ' + roomId + ': ' + (err.message || err.failureType)); return; }
-      onRoomFrame(roomId, frame.body);
-    });
+    var eb = state.eb;
+    var handler = function (err, frame) {
+      if (!err) { onRoomFrame(roomId, frame.body); return; }
+      error('room ' + roomId + ': ' + (err.message || err.failureType));
+      if (err.failureCode !== 403 && err.failureCode !== 503) { return; }
+      // The server let go of the room. So must this client: the bridge client sends a register only
+      // for an address's first handler, so a dead one would keep the room silent for good.
+      if (eb.state === EventBus.OPEN) { eb.unregisterHandler(ROOM(roomId), handler); }
+      if (err.failureCode === 503) {
+        setTimeout(function () { if (state.eb === eb) { registerRoom(roomId); } }, 2000); // it may answer soon
+      } else { // not (or no longer) a member
+        state.rooms.delete(roomId);
+        if (state.current === roomId) { state.current = null; $('send-form').hidden = true; }
+        renderRooms();
+      }
+    };
+    eb.registerHandler(ROOM(roomId), last ? { lastMessageId: last } : {}, handler);
   }
 
   function onRoomFrame(roomId, event) {

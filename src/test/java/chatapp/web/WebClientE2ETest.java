@@ -4,6 +4,7 @@ import chatapp.Services;
 import chatapp.testing.TestConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,6 +222,33 @@ class WebClientE2ETest {
     long copies = a.findElements(By.cssSelector("#messages li .body")).stream()
       .filter(e -> e.getText().equals("only once " + suffix)).count();
     assertEquals(1, copies, "messages shown: " + a.findElement(By.id("messages")).getText());
+  }
+
+  @Test
+  @DisplayName("a room its user left on another device leaves the page's list, instead of staying there silent")
+  void aRevokedRoomLeavesTheList() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    // Sockets check their rooms every 2 s here instead of 30.
+    JsonObject config = TestConfig.create(Map.of("AUTH_DEV_TOKENS", "true", "AUTH_HMAC_SECRET", "e2e-revoke-secret",
+      "GATEWAY_MEMBERSHIP_TTL_SECONDS", "2"));
+    String url = "http://127.0.0.1:" + config.getJsonObject("http").getInteger("port") + "/";
+    Vertx server = Vertx.vertx();
+    try {
+      Services.deploy(server, config, Services.ALL).await();
+      WebDriver d = browser();
+      String erin = "erin-" + suffix;
+      signIn(d, url, erin);
+      String roomId = createRoom(d, "Left elsewhere " + suffix);
+      WebClient web = WebClient.create(server);
+      String token = web.postAbs(url + "api/dev/tokens").sendJsonObject(new JsonObject().put("userId", erin)).await()
+        .bodyAsJsonObject().getString("token");
+      assertEquals(204, web.deleteAbs(url + "api/rooms/" + roomId + "/members/" + erin).bearerTokenAuthentication(token)
+        .send().await().statusCode());
+      waitIn(d).until(ExpectedConditions.invisibilityOfElementLocated(
+        By.cssSelector("#room-list button[data-room-id='" + roomId + "']")));
+    } finally {
+      server.close().await();
+    }
   }
 
   @Test
