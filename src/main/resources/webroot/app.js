@@ -372,13 +372,14 @@
         clientMsgId: crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random() };
     }
     return new Promise(function (resolve, reject) {
-      state.unanswered = reject;
       state.eb.send(SEND, { roomId: draft.roomId, body: draft.body, clientMsgId: draft.clientMsgId }, function (err, reply) {
         state.unanswered = null;
         if (err) { reject(new Error(err.message || err.failureType || 'not sent')); return; }
         if (state.draft === draft) { state.draft = null; }
         resolve(reply.body);
       });
+      // Only once it is out: a send the closed bus refuses (it throws) waits for no answer.
+      state.unanswered = reject;
     });
   }
 
