@@ -277,8 +277,10 @@
     var last = state.lastId.get(roomId)
       || (fromStart && room ? timeUuid(Date.parse(room.createdAt) - 1) : null)
       // No message of this room seen yet, after a reconnect: everything since the socket dropped
-      // (less a margin for the clocks); copies of what is already shown collapse by id.
-      || (state.liveUntil ? timeUuid(state.liveUntil - 5000) : null);
+      // less 20 s: this browser's clock may differ from the servers', and a message accepted
+      // before the drop can reach Kafka up to that much later (the server's own look-back, README
+      // "Order within a room"). Copies of what is already shown collapse by id.
+      || (state.liveUntil ? timeUuid(state.liveUntil - 20000) : null);
     // With lastMessageId the gateway first sends what was missed, in order, then the live ones.
     var eb = state.eb;
     var handler = function (err, frame) {
